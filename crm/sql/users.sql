@@ -1,0 +1,84 @@
+-- name: insert-user
+INSERT INTO users (name, email, password_hash, role, status, avatar, working_hours, active, add_time, update_time)
+VALUES (?, ?, ?, ?, 'offline', ?, ?, ?, ?, ?)
+RETURNING id;
+
+-- name: get-user
+SELECT id, name, email, password_hash, role, status, avatar, working_hours, active, add_time, update_time
+FROM users WHERE id = ?;
+
+-- name: get-user-by-email
+SELECT id, name, email, password_hash, role, status, avatar, working_hours, active, add_time, update_time
+FROM users WHERE email = ?;
+
+-- name: list-users
+SELECT id, name, email, password_hash, role, status, avatar, working_hours, active, add_time, update_time
+FROM users ORDER BY id;
+
+-- name: update-user
+UPDATE users SET name = ?, email = ?, role = ?, avatar = ?, working_hours = ?, active = ?, update_time = ?
+WHERE id = ?;
+
+-- name: update-user-password
+UPDATE users SET password_hash = ?, update_time = ? WHERE id = ?;
+
+-- name: update-user-status
+UPDATE users SET status = ?, update_time = ? WHERE id = ?;
+
+-- name: count-users
+SELECT COUNT(*) FROM users;
+
+-- name: list-user-groups
+SELECT group_id, user_id FROM group_members ORDER BY group_id;
+
+-- name: insert-group
+INSERT INTO groups (name, add_time, update_time) VALUES (?, ?, ?) RETURNING id;
+
+-- name: get-group
+SELECT id, name, add_time, update_time FROM groups WHERE id = ?;
+
+-- name: list-groups
+SELECT id, name, add_time, update_time FROM groups ORDER BY name;
+
+-- name: update-group
+UPDATE groups SET name = ?, update_time = ? WHERE id = ?;
+
+-- name: delete-group
+DELETE FROM groups WHERE id = ?;
+
+-- name: delete-group-members
+DELETE FROM group_members WHERE group_id = ?;
+
+-- name: insert-group-member
+INSERT INTO group_members (group_id, user_id) VALUES (?, ?);
+
+-- name: insert-token
+INSERT INTO api_tokens (user_id, name, token_hash, prefix, add_time) VALUES (?, ?, ?, ?, ?) RETURNING id;
+
+-- name: get-token-user
+SELECT t.id AS token_id, u.id, u.name, u.email, u.password_hash, u.role, u.status, u.avatar, u.working_hours, u.active, u.add_time, u.update_time
+FROM api_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = ?;
+
+-- name: touch-token
+UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?);
+
+-- name: list-tokens
+SELECT id, user_id, name, prefix, add_time, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id;
+
+-- name: delete-token
+DELETE FROM api_tokens WHERE id = ? AND user_id = ?;
+
+-- name: insert-session
+INSERT INTO sessions (id_hash, user_id, csrf_token, add_time, expires_at) VALUES (?, ?, ?, ?, ?);
+
+-- name: get-session
+SELECT s.csrf_token, s.expires_at, u.id, u.name, u.email, u.password_hash, u.role, u.status, u.avatar, u.working_hours, u.active, u.add_time, u.update_time
+FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id_hash = ? AND s.expires_at > ?;
+
+-- name: delete-session
+DELETE FROM sessions WHERE id_hash = ?;
+
+-- name: delete-expired-sessions
+DELETE FROM sessions WHERE expires_at <= ?;

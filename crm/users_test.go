@@ -1,0 +1,121 @@
+package crm_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/parley/parley/crm"
+	"github.com/parley/parley/schema"
+	"github.com/parley/parley/schema/schematest"
+)
+
+func newManager(t *testing.T, db *schema.DB) *crm.Manager {
+	t.Helper()
+	m, err := crm.New(context.Background(), crm.Opts{DB: db, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestUsersGroupsTokensSessions(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		ctx := context.Background()
+		m := newManager(t, db)
+
+		_, err := m.CreateUser(ctx, crm.UserInput{Name: "", Email: "nope", Password: "short", Role: "boss"})
+		var inv *crm.InvalidError
+		if !errors.As(err, &inv) || len(inv.Fields) != 4 {
+			t.Fatalf("invalid user: %v", err)
+		}
+		ann, err := m.CreateUser(ctx, crm.UserInput{Name: "Ann", Email: "Ann@Example.com", Password: "correct horse", Role: crm.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ann.Email != "ann@example.com" || !ann.IsAdmin() || ann.Status != crm.StatusOffline || ann.PasswordHash == "correct horse" {
+			t.Fatalf("created %+v", ann)
+		}
+		if _, err := m.CreateUser(ctx, crm.UserInput{Name: "Ann 2", Email: "ann@example.com"}); !errors.As(err, &inv) || inv.Fields[0].Field != "email" {
+			t.Fatalf("duplicate email: %v", err)
+		}
+		bob, err := m.CreateUser(ctx, crm.UserInput{Name: "Bob", Email: "bob@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		if _, err := m.Authenticate(ctx, "ANN@example.com", "correct horse"); err != nil {
+			t.Fatalf("good password: %v", err)
+		}
+		for _, c := range [][2]string{{"ann@example.com", "wrong password"}, {"nobody@example.com", "correct horse"}, {"bob@example.com", ""}} {
+			if _, err := m.Authenticate(ctx, c[0], c[1]); !errors.Is(err, crm.ErrBadCredentials) {
+				t.Fatalf("Authenticate(%q) = %v", c[0], err)
+			}
+		}
+
+		sales, err := m.CreateGroup(ctx, crm.GroupInput{Name: ptr("Sales"), UserIDs: &[]int64{ann.ID, bob.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sales.UserIDs) != 2 {
+			t.Fatalf("group members %v", sales.UserIDs)
+		}
+		if _, err := m.CreateGroup(ctx, crm.GroupInput{Name: ptr("Support"), UserIDs: &[]int64{999}}); !errors.As(err, &inv) || inv.Fields[0].Field != "user_ids[0]" {
+			t.Fatalf("unknown member: %v", err)
+		}
+		bob, err = m.GetUser(ctx, bob.ID)
+		if err != nil || len(bob.Groups) != 1 || bob.Groups[0] != sales.ID {
+			t.Fatalf("bob groups %v %v", bob.Groups, err)
+		}
+
+		tok, secret, err := m.CreateToken(ctx, bob.ID, "zapier")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, tid, err := m.UserByToken(ctx, secret)
+		if err != nil || u.ID != bob.ID || tid != tok.ID {
+			t.Fatalf("UserByToken = %v %v %v", u.ID, tid, err)
+		}
+		if _, _, err := m.UserByToken(ctx, secret+"x"); !errors.Is(err, crm.ErrBadCredentials) {
+			t.Fatalf("bad token: %v", err)
+		}
+		var stored int
+		if err := db.Get(&stored, db.Rebind(`SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?`), secret); err != nil || stored != 0 {
+			t.Fatalf("token stored in clear: %d %v", stored, err)
+		}
+
+		s, err := m.CreateSession(ctx, ann.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.GetSession(ctx, s.ID)
+		if err != nil || got.User.ID != ann.ID || !got.CheckCSRF(s.CSRFToken) || got.CheckCSRF("") || got.CheckCSRF("x") {
+			t.Fatalf("GetSession = %+v %v", got, err)
+		}
+		if err := m.DeleteSession(ctx, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.GetSession(ctx, s.ID); !errors.Is(err, crm.ErrBadCredentials) {
+			t.Fatalf("deleted session: %v", err)
+		}
+
+		if _, err := m.SetUserStatus(ctx, bob.ID, "away"); !errors.As(err, &inv) {
+			t.Fatalf("bad status: %v", err)
+		}
+		bob, err = m.SetUserStatus(ctx, bob.ID, crm.StatusOnline)
+		if err != nil || bob.Status != crm.StatusOnline {
+			t.Fatalf("status %v %v", bob.Status, err)
+		}
+		off := false
+		if _, err := m.UpdateUser(ctx, bob.ID, crm.UserPatch{Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := m.UserByToken(ctx, secret); !errors.Is(err, crm.ErrBadCredentials) {
+			t.Fatalf("token of deactivated user: %v", err)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
