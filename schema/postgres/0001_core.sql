@@ -54,6 +54,7 @@ CREATE TABLE idempotency_keys (
     key         TEXT NOT NULL,
     method      TEXT NOT NULL,
     path        TEXT NOT NULL,
+    request_hash TEXT NOT NULL DEFAULT '',
     state       TEXT NOT NULL DEFAULT 'pending',
     status      INTEGER NOT NULL DEFAULT 0,
     body        TEXT NOT NULL DEFAULT '',

@@ -1,0 +1,14 @@
+package main
+
+import "io"
+
+// runPlaybook dispatches `parley playbook SUB`.
+func runPlaybook(sub string, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, bool) {
+	switch sub {
+	case "validate":
+		return runPlaybookValidate(args, stdout, stderr), true
+	case "try":
+		return runPlaybookTry(args, stdin, stdout, stderr), true
+	}
+	return 0, false
+}
