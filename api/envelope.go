@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 
 	"github.com/gin-gonic/gin"
 
@@ -47,6 +48,10 @@ type statusMapper func(err error) (status int, msg string, fields []crm.FieldErr
 
 // ok writes a success envelope.
 func ok(c *gin.Context, status int, data any, page *crm.Page) {
+	// Lists are arrays even when empty, so clients need not test for null.
+	if v := reflect.ValueOf(data); v.Kind() == reflect.Slice && v.IsNil() {
+		data = []struct{}{}
+	}
 	env := envelope{Success: true, Data: data}
 	if page != nil {
 		env.AdditionalData = &additionalData{Pagination: page}
