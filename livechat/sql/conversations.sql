@@ -1,0 +1,101 @@
+-- name: insert-conversation
+INSERT INTO conversations (id, site_id, visitor_id, playbook_id, playbook_version, state, interp, add_time, last_event_at)
+VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?)
+
+-- name: get-conversation
+SELECT id, state, site_id, visitor_id, playbook_id, playbook_version, interp, assignee_id, group_name, last_seq, visitor_read_seq,
+       deadline, person_id, org_id, lead_id, deal_id, rating, rating_comment, agent_joined, unread, handed_over, finished_at,
+       add_time, last_event_at, closed_at
+FROM conversations WHERE id = ?
+
+-- name: get-open-conversation
+SELECT id, state, site_id, visitor_id, playbook_id, playbook_version, interp, assignee_id, group_name, last_seq, visitor_read_seq,
+       deadline, person_id, org_id, lead_id, deal_id, rating, rating_comment, agent_joined, unread, handed_over, finished_at,
+       add_time, last_event_at, closed_at
+FROM conversations WHERE visitor_id = ? AND state <> 'closed'
+
+-- A no-op update that takes the row lock (PostgreSQL; SQLite transactions
+-- already hold the write lock) and reads the row as committed.
+-- name: lock-conversation
+UPDATE conversations SET last_seq = last_seq WHERE id = ?
+RETURNING id, state, site_id, visitor_id, playbook_id, playbook_version, interp, assignee_id, group_name, last_seq, visitor_read_seq,
+       deadline, person_id, org_id, lead_id, deal_id, rating, rating_comment, agent_joined, unread, handed_over, finished_at,
+       add_time, last_event_at, closed_at
+
+-- name: list-conversations
+SELECT id, state, site_id, visitor_id, playbook_id, playbook_version, interp, assignee_id, group_name, last_seq, visitor_read_seq,
+       deadline, person_id, org_id, lead_id, deal_id, rating, rating_comment, agent_joined, unread, handed_over, finished_at,
+       add_time, last_event_at, closed_at
+FROM conversations
+WHERE (? = '' OR state = ?)
+  AND (? = 'all'
+       OR (? = 'unassigned' AND assignee_id IS NULL AND state IN ('waiting', 'offline', 'active'))
+       OR (? = 'mine' AND assignee_id = ? AND state <> 'closed')
+       OR (? = 'closed' AND state = 'closed'))
+ORDER BY last_event_at DESC, id DESC LIMIT ? OFFSET ?
+
+-- name: save-conversation
+UPDATE conversations SET state = ?, interp = ?, assignee_id = ?, group_name = ?, deadline = ?, handed_over = ?, finished_at = ?,
+       agent_joined = ?, unread = ?, closed_at = ?
+WHERE id = ?
+
+-- Only a conversation still in one of the expected states moves: the row
+-- count tells the caller whether it won a race.
+-- name: assign-conversation
+UPDATE conversations SET state = 'active', assignee_id = ?, agent_joined = TRUE, deadline = NULL
+WHERE id = ? AND state IN ('waiting', 'offline', 'bot') AND assignee_id IS NULL
+
+-- name: deadline-conversation
+UPDATE conversations SET state = 'offline', deadline = NULL WHERE id = ? AND state = 'waiting'
+
+-- name: close-conversation
+UPDATE conversations SET state = 'closed', closed_at = ?, deadline = NULL WHERE id = ? AND state <> 'closed'
+
+-- name: set-conversation-capture
+UPDATE conversations SET lead_id = COALESCE(?, lead_id), deal_id = COALESCE(?, deal_id),
+       person_id = COALESCE(?, person_id), org_id = COALESCE(?, org_id)
+WHERE id = ?
+
+-- name: set-visitor-read
+UPDATE conversations SET visitor_read_seq = ? WHERE id = ? AND visitor_read_seq < ?
+
+-- name: set-rating
+UPDATE conversations SET rating = ?, rating_comment = ? WHERE id = ?
+
+-- name: reset-unread
+UPDATE conversations SET unread = 0 WHERE id = ?
+
+-- name: next-seq
+UPDATE conversations SET last_seq = last_seq + 1, last_event_at = ? WHERE id = ? RETURNING last_seq
+
+-- name: insert-event
+INSERT INTO conversation_events (conversation_id, seq, kind, data, client_id, author, visible_to_visitor, at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+
+-- name: list-events
+SELECT id, conversation_id, seq, kind, data, client_id, author, visible_to_visitor, at
+FROM conversation_events WHERE conversation_id = ? AND seq > ? ORDER BY seq
+
+-- name: list-visitor-events
+SELECT id, conversation_id, seq, kind, data, client_id, author, visible_to_visitor, at
+FROM conversation_events WHERE conversation_id = ? AND seq > ? AND visible_to_visitor ORDER BY seq
+
+-- name: list-events-since
+SELECT id, conversation_id, seq, kind, data, client_id, author, visible_to_visitor, at
+FROM conversation_events WHERE id > ? ORDER BY id LIMIT ?
+
+-- name: get-event-by-client-id
+SELECT id, conversation_id, seq, kind, data, client_id, author, visible_to_visitor, at
+FROM conversation_events WHERE conversation_id = ? AND client_id = ?
+
+-- name: insert-capture
+INSERT INTO conversation_captures (conversation_id, card, effect, add_time) VALUES (?, ?, ?, ?)
+
+-- name: list-pending-captures
+SELECT conversation_id, card, effect FROM conversation_captures WHERE conversation_id = ? AND NOT done ORDER BY add_time
+
+-- name: list-all-pending-captures
+SELECT conversation_id, card, effect FROM conversation_captures WHERE NOT done ORDER BY add_time LIMIT 100
+
+-- name: finish-capture
+UPDATE conversation_captures SET done = TRUE WHERE conversation_id = ? AND card = ? AND NOT done

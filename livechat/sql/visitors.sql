@@ -1,0 +1,18 @@
+-- name: insert-visitor
+INSERT INTO visitors (site_id, token_hash, first_seen, last_seen) VALUES (?, ?, ?, ?) RETURNING id
+
+-- name: get-visitor
+SELECT id, site_id, current_url, current_title, pages, referrer, language, timezone, device, browser, os, visits, session_start, page_since, first_seen, last_seen
+FROM visitors WHERE id = ?
+
+-- name: get-visitor-by-token
+SELECT id, site_id, current_url, current_title, pages, referrer, language, timezone, device, browser, os, visits, session_start, page_since, first_seen, last_seen
+FROM visitors WHERE token_hash = ? AND site_id = ?
+
+-- name: list-visitors
+SELECT id, site_id, current_url, current_title, pages, referrer, language, timezone, device, browser, os, visits, session_start, page_since, first_seen, last_seen
+FROM visitors WHERE (? = 0 OR site_id = ?) AND last_seen >= ? ORDER BY last_seen DESC LIMIT ?
+
+-- name: update-visitor
+UPDATE visitors SET current_url = ?, current_title = ?, pages = ?, referrer = ?, language = ?, timezone = ?, device = ?, browser = ?, os = ?, visits = ?, session_start = ?, page_since = ?, last_seen = ?
+WHERE id = ?
