@@ -48,10 +48,18 @@ func Compile(doc *Document) (*Program, Problems) {
 // Load parses and compiles a YAML or JSON playbook.
 func Load(data []byte) (*Program, Problems) {
 	doc, probs := Parse(data)
-	if doc == nil || len(probs.Errors()) > 0 {
+	if doc == nil {
 		return nil, probs
 	}
-	return Compile(doc)
+	// Validate what could be read even when reading found problems, so
+	// that every problem is reported at once.
+	p, more := Compile(doc)
+	probs = append(probs, more...)
+	probs.sort()
+	if len(probs.Errors()) > 0 {
+		return nil, probs
+	}
+	return p, probs
 }
 
 // Document returns the document the program was compiled from; it must not
