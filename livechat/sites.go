@@ -316,7 +316,7 @@ func pagesMatch(include, exclude []string, path string) bool {
 		path = "/"
 	}
 	for _, g := range exclude {
-		if Glob(g, path) {
+		if glob(g, path) {
 			return false
 		}
 	}
@@ -324,16 +324,16 @@ func pagesMatch(include, exclude []string, path string) bool {
 		return true
 	}
 	for _, g := range include {
-		if Glob(g, path) {
+		if glob(g, path) {
 			return true
 		}
 	}
 	return false
 }
 
-// Glob matches s against pattern, where `*` matches any run of characters
+// glob matches s against pattern, where `*` matches any run of characters
 // (slashes included) and everything else matches itself.
-func Glob(pattern, s string) bool {
+func glob(pattern, s string) bool {
 	parts := strings.Split(pattern, "*")
 	if len(parts) == 1 {
 		return pattern == s
