@@ -15,13 +15,17 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parley/parley/crm"
+	"github.com/parley/parley/livechat"
 	"github.com/parley/parley/schema"
 )
 
 // Opts wires the server to its dependencies.
 type Opts struct {
-	DB     *schema.DB
-	CRM    *crm.Manager
+	DB  *schema.DB
+	CRM *crm.Manager
+	// Live is the live chat runtime (playbooks, sites, conversations); nil
+	// leaves those endpoints out, for tests of the CRM alone.
+	Live   *livechat.Service
 	Logger *slog.Logger
 	// RateLimit is the number of API requests a token (or signed-in user, or
 	// unauthenticated address) may make per RateWindow. Zero means 600 per minute.
@@ -43,6 +47,7 @@ type Opts struct {
 type Server struct {
 	db       *schema.DB
 	crm      *crm.Manager
+	live     *livechat.Service
 	log      *slog.Logger
 	now      func() time.Time
 	limiter  *rateLimiter
@@ -58,7 +63,7 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(ctx context.Context, o Opts) (*Server, error) {
-	s := &Server{db: o.DB, crm: o.CRM, log: o.Logger, now: o.Now, secure: o.SecureCookies, onStatus: o.OnStatus}
+	s := &Server{db: o.DB, crm: o.CRM, live: o.Live, log: o.Logger, now: o.Now, secure: o.SecureCookies, onStatus: o.OnStatus}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

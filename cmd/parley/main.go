@@ -18,6 +18,7 @@ import (
 
 	"github.com/parley/parley/api"
 	"github.com/parley/parley/crm"
+	"github.com/parley/parley/livechat"
 	"github.com/parley/parley/schema"
 )
 
@@ -289,7 +290,24 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	srv, err := api.New(ctx, api.Opts{DB: db, CRM: m, Logger: log, SecureCookies: *secure})
+	live, err := livechat.New(ctx, livechat.Opts{DB: db, CRM: m, Logger: log})
+	if err != nil {
+		fmt.Fprintln(stderr, "parley serve:", err)
+		return 1
+	}
+	go func() {
+		if err := live.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("live chat timers stopped", "err", err)
+		}
+	}()
+	srv, err := api.New(ctx, api.Opts{
+		DB: db, CRM: m, Live: live, Logger: log, SecureCookies: *secure,
+		OnStatus: func(ctx context.Context, _ crm.User) {
+			if err := live.PresenceChanged(ctx); err != nil {
+				log.Warn("presence", "err", err)
+			}
+		},
+	})
 	if err != nil {
 		fmt.Fprintln(stderr, "parley serve:", err)
 		return 1
