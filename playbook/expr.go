@@ -95,7 +95,7 @@ func compileExpr(src string, env types.Map, want exprWant) (*vm.Program, *exprEr
 	if len(src) > maxExprLen {
 		return nil, &exprError{msg: fmt.Sprintf("the expression is longer than %d characters", maxExprLen)}
 	}
-	opts := []expr.Option{expr.Env(env), expr.DisableAllBuiltins(), expr.MaxNodes(maxExprNodes), expr.Patch(nilSafe{})}
+	opts := []expr.Option{expr.Env(env), expr.DisableAllBuiltins(), expr.MaxNodes(maxExprNodes), nullableFunc}
 	for _, b := range builtins {
 		opts = append(opts, expr.EnableBuiltin(b))
 	}
@@ -105,9 +105,15 @@ func compileExpr(src string, env types.Map, want exprWant) (*vm.Program, *exprEr
 	case wantNumber:
 		opts = append(opts, expr.AsFloat64())
 	}
-	prog, err := expr.Compile(src, opts...)
+	// Type-check the expression as written: the nil-safe rewrite loosens
+	// some types, and must not hide a mistake such as name == 5.
+	_, err := expr.Compile(src, opts...)
 	if err == nil {
-		return prog, nil
+		var prog *vm.Program
+		prog, err = expr.Compile(src, append(opts, expr.Patch(nilSafe{}))...)
+		if err == nil {
+			return prog, nil
+		}
 	}
 	var fe *file.Error
 	if errors.As(err, &fe) {
@@ -137,7 +143,20 @@ var nilSafeOps = map[string]bool{
 
 func (nilSafe) Visit(n *ast.Node) {
 	b, ok := (*n).(*ast.BinaryNode)
-	if !ok || !nilSafeOps[b.Operator] {
+	if !ok {
+		return
+	}
+	if b.Operator == "==" || b.Operator == "!=" {
+		// Typed operands compile to fast paths (string == string) that
+		// fail on nil; seen through nullable they compare generically.
+		for _, side := range []*ast.Node{&b.Left, &b.Right} {
+			if mayBeNil(*side) {
+				*side = &ast.CallNode{Callee: &ast.IdentifierNode{Value: "nullable"}, Arguments: []ast.Node{*side}}
+			}
+		}
+		return
+	}
+	if !nilSafeOps[b.Operator] {
 		return
 	}
 	var guarded ast.Node = b
@@ -154,13 +173,19 @@ func (nilSafe) Visit(n *ast.Node) {
 }
 
 func mayBeNil(n ast.Node) bool {
-	switch n.(type) {
+	switch n := n.(type) {
 	case *ast.IntegerNode, *ast.FloatNode, *ast.StringNode, *ast.BoolNode, *ast.ConstantNode,
-		*ast.ArrayNode, *ast.MapNode:
+		*ast.ArrayNode, *ast.MapNode, *ast.NilNode:
 		return false
+	case *ast.CallNode:
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		return !ok || id.Value != "nullable"
 	}
 	return true
 }
+
+// nullable is the identity, typed any: see nilSafe.
+var nullableFunc = expr.Function("nullable", func(p ...any) (any, error) { return p[0], nil }, new(func(any) any))
 
 // vms are reused across runs: a VM keeps its stack between runs, which
 // saves most of the allocations of expr.Run.

@@ -115,8 +115,8 @@ func checkURL(s string) (any, bool) {
 
 var dateParts = regexp.MustCompile(`^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})$`)
 
-// checkDate accepts ISO dates and the locale forms d/m/y (m/d/y in US
-// English), with /, . or - and returns the ISO form.
+// checkDate accepts ISO dates and the locale forms d/m/y and m/d/y, with
+// /, . or -, and returns the ISO form.
 func checkDate(s, lang string) (any, bool) {
 	m := dateParts.FindStringSubmatch(s)
 	if m == nil {
@@ -130,8 +130,11 @@ func checkDate(s, lang string) (any, bool) {
 	case len(m[1]) == 4:
 		y, mo, d = a, b, c
 	case len(m[3]) == 4:
+		// Day first, as most of the world writes it, unless the order is
+		// plain (13/02 can only be day first, 02/13 only month first) or
+		// the visitor writes US English.
 		y, mo, d = c, b, a
-		if l := strings.ToLower(lang); l == "en" || l == "en-us" {
+		if b > 12 || (a <= 12 && strings.EqualFold(lang, "en-US")) {
 			mo, d = a, b
 		}
 	default:

@@ -296,7 +296,11 @@ func (r *runner) answer(ev Event) error {
 }
 
 func (r *runner) check(kind InputKind, s string) (any, bool) {
-	return checkInput(kind, s, r.st.Language)
+	lang := r.env.Visitor.Language // with its region: en-US writes dates month first
+	if lang == "" {
+		lang = r.st.Language
+	}
+	return checkInput(kind, s, lang)
 }
 
 func (r *runner) reason(kind InputKind, s string) string {
