@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
+	"github.com/parley/parley/crm"
 	"github.com/parley/parley/playbook"
 )
 
@@ -129,47 +132,197 @@ type Agent struct {
 
 // GetConversation returns one conversation.
 func (s *Service) GetConversation(ctx context.Context, id string) (Conversation, error) {
-	panic("TODO")
+	var r convRow
+	if err := s.db.GetContext(ctx, &r, s.sql.Get("get-conversation"), id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Conversation{}, notFound("conversation", id)
+		}
+		return Conversation{}, fmt.Errorf("get conversation: %w", err)
+	}
+	return r.conversation()
 }
 
-// OpenConversation returns the visitor's conversation that is not closed.
+// OpenConversation returns the visitor's conversation that is not closed
+// (there is at most one).
 func (s *Service) OpenConversation(ctx context.Context, visitorID int64) (Conversation, error) {
-	panic("TODO")
+	var r convRow
+	if err := s.db.GetContext(ctx, &r, s.sql.Get("get-open-conversation"), visitorID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Conversation{}, notFound("open conversation of visitor", visitorID)
+		}
+		return Conversation{}, fmt.Errorf("open conversation: %w", err)
+	}
+	return r.conversation()
 }
 
-// ListConversations lists conversations for a folder, newest activity first.
-// Visibility (who may see what) is the caller's: pass the agent for "mine".
+// ListConversations lists conversations for a folder, newest activity first:
+// unassigned (waiting or offline, nobody holds it), mine (held by
+// f.AgentID, not closed), closed, all. Who may ask for which folder is the
+// caller's to check.
 func (s *Service) ListConversations(ctx context.Context, f ConversationFilter) ([]Conversation, error) {
-	panic("TODO")
+	folder := f.Folder
+	switch folder {
+	case "":
+		folder = "all"
+	case "all", "unassigned", "mine", "closed":
+	default:
+		return nil, crm.Invalid("folder", "must be unassigned, mine, closed or all")
+	}
+	if f.Limit <= 0 || f.Limit > crm.MaxLimit {
+		f.Limit = crm.DefaultLimit
+	}
+	var rows []convRow
+	err := s.db.SelectContext(ctx, &rows, s.sql.Get("list-conversations"), f.State, f.State,
+		folder, folder, folder, f.AgentID, folder, f.Limit, f.Start)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	out := make([]Conversation, 0, len(rows))
+	for _, r := range rows {
+		c, err := r.conversation()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (s *Service) agent(ctx context.Context, id int64) (Agent, error) {
+	u, err := s.crm.GetUser(ctx, id)
+	if err != nil {
+		return Agent{}, err
+	}
+	return Agent{ID: u.ID, Name: u.Name, Avatar: u.Avatar}, nil
 }
 
 // Assign gives the conversation to agentID (byUserID is who clicked; the
 // same for "Assign to me"). It moves waiting, offline or bot to active with
 // one conditional update, so of two agents (or an agent and the deadline)
 // exactly one wins; the loser gets ErrConflict ("already assigned to X").
-// The visitor sees agent_joined; a waiting playbook gets EventLiveChatClaimed.
+// Assigning to the agent who already holds it is a no-op. The visitor sees
+// agent_joined; a playbook waiting on its livechat card gets
+// EventLiveChatClaimed.
 func (s *Service) Assign(ctx context.Context, conversationID string, agentID, byUserID int64) (Conversation, error) {
-	panic("TODO")
+	a, err := s.agent(ctx, agentID)
+	if err != nil {
+		return Conversation{}, err
+	}
+	c, _, err := s.update(ctx, conversationID, func(ch *change) error {
+		if ch.c.AssigneeID != nil && *ch.c.AssigneeID == agentID && ch.c.State == StateActive {
+			return nil
+		}
+		res, err := ch.tx.ExecContext(ctx, s.sql.Get("assign-conversation"), agentID, conversationID)
+		if err != nil {
+			return fmt.Errorf("assign: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if ch.c.State == StateClosed {
+				return conflict("conversation %s is closed", conversationID)
+			}
+			if ch.c.AssigneeID != nil {
+				name := fmt.Sprint(*ch.c.AssigneeID)
+				if holder, err := s.agent(ctx, *ch.c.AssigneeID); err == nil {
+					name = holder.Name
+				}
+				return conflict("conversation already assigned to %s", name)
+			}
+			return conflict("conversation %s cannot be assigned while %s", conversationID, ch.c.State)
+		}
+		wasWaiting := ch.c.State == StateWaiting
+		ch.c.State, ch.c.AssigneeID, ch.c.AgentJoined, ch.c.Deadline = StateActive, &agentID, true, nil
+		ch.agent = append(ch.agent, agentNote{"conversation.assigned"})
+		if _, err := ch.tx.ExecContext(ctx, s.sql.Get("cancel-timers"), conversationID, TimerLiveChatDeadline); err != nil {
+			return fmt.Errorf("cancel timers: %w", err)
+		}
+		if _, err := ch.emit(newEvent{kind: KindAgentJoined, data: map[string]any{"agent": a, "by": byUserID}, author: agentAuthor(agentID), visible: true}); err != nil {
+			return err
+		}
+		if wasWaiting && ch.c.Interp.Wait == playbook.WaitLiveChat && ch.c.PlaybookID != nil {
+			return ch.step(playbook.Event{Kind: playbook.EventLiveChatClaimed}, playbook.Env{})
+		}
+		return nil
+	})
+	return c, err
 }
 
-// Close ends a conversation for good (closed cannot reopen).
+func agentAuthor(id int64) string { return fmt.Sprintf("agent:%d", id) }
+
+// Close ends a conversation for good (closed cannot reopen); closing a
+// closed conversation is ErrConflict.
 func (s *Service) Close(ctx context.Context, conversationID string, byUserID int64) (Conversation, error) {
-	panic("TODO")
+	return s.close(ctx, conversationID, agentAuthor(byUserID), true)
 }
 
-// AgentMessage stores a message from an agent (through the REST API). A
-// repeated clientID returns the first ack. An agent writing in an unassigned
-// conversation does not take it; Assign first.
+func (s *Service) close(ctx context.Context, id, author string, visible bool) (Conversation, error) {
+	c, _, err := s.update(ctx, id, func(ch *change) error {
+		res, err := ch.tx.ExecContext(ctx, s.sql.Get("close-conversation"), ch.now, id)
+		if err != nil {
+			return fmt.Errorf("close: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return conflict("conversation %s is already closed", id)
+		}
+		t := ch.now
+		ch.c.State, ch.c.ClosedAt, ch.c.Deadline = StateClosed, &t, nil
+		ch.agent = append(ch.agent, agentNote{"conversation.closed"})
+		if _, err := ch.tx.ExecContext(ctx, s.sql.Get("cancel-timers"), id, TimerLiveChatDeadline); err != nil {
+			return fmt.Errorf("cancel timers: %w", err)
+		}
+		_, err = ch.emit(newEvent{kind: KindClosed, author: author, visible: visible})
+		return err
+	})
+	return c, err
+}
+
+// AgentMessage stores a message from the agent holding the conversation
+// (through the REST API); any other agent gets ErrForbidden (assign first).
+// A repeated clientID returns the first ack.
 func (s *Service) AgentMessage(ctx context.Context, conversationID string, agentID int64, clientID, text string) (Ack, error) {
-	panic("TODO")
+	text, err := checkText(text)
+	if err != nil {
+		return Ack{}, crm.Invalid("text", err.(*RefusedError).Message)
+	}
+	a, err := s.agent(ctx, agentID)
+	if err != nil {
+		return Ack{}, err
+	}
+	return s.idempotent(ctx, conversationID, clientID, func(ch *change) (Event, error) {
+		if ch.c.State == StateClosed {
+			return Event{}, conflict("conversation %s is closed", conversationID)
+		}
+		if ch.c.AssigneeID == nil || *ch.c.AssigneeID != agentID {
+			return Event{}, fmt.Errorf("conversation %s is not assigned to you: %w", conversationID, ErrForbidden)
+		}
+		ch.c.Unread = 0
+		return ch.emit(newEvent{kind: KindAgentMessage, data: map[string]any{"text": text, "agent": a}, clientID: clientID, author: agentAuthor(agentID), visible: true})
+	})
 }
 
-// AgentTyping tells the visitor that an agent is typing. Published, not stored.
+// AgentTyping tells the visitor that an agent is typing:
+// {"type":"typing","from":{name, avatar}}. Published, not stored.
 func (s *Service) AgentTyping(ctx context.Context, conversationID string, agentID int64) error {
-	panic("TODO")
+	c, err := s.GetConversation(ctx, conversationID)
+	if err != nil {
+		return err
+	}
+	a, err := s.agent(ctx, agentID)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(map[string]any{"type": "typing", "from": map[string]string{"name": a.Name, "avatar": a.Avatar}})
+	s.publish(ctx, Frame{ConversationID: c.ID, VisitorID: c.VisitorID, State: c.State, Visitor: b})
+	return nil
 }
 
 // MarkReadByAgent resets the conversation's unread count.
 func (s *Service) MarkReadByAgent(ctx context.Context, conversationID string) error {
-	panic("TODO")
+	res, err := s.db.ExecContext(ctx, s.sql.Get("reset-unread"), conversationID)
+	if err != nil {
+		return fmt.Errorf("reset unread: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("conversation", conversationID)
+	}
+	return nil
 }

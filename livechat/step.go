@@ -1,0 +1,302 @@
+package livechat
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/parley/parley/playbook"
+	"github.com/parley/parley/schema"
+)
+
+// change is one transaction on one conversation: it holds the row lock,
+// collects the events it stores and, once committed, publishes them.
+type change struct {
+	s      *Service
+	ctx    context.Context
+	tx     *sqlx.Tx
+	c      Conversation
+	before Conversation
+	now    time.Time
+	events []Event
+	prog   *playbook.Program // loaded lazily for the pinned version
+	timer  bool              // a timer was created: wake Run
+	agent  []agentNote       // extra agent frames (conversation.created, assigned, ...)
+}
+
+type agentNote struct {
+	name string
+}
+
+// newUUID makes a random (version 4) UUID for conversation ids: not
+// guessable and not a count of the workspace's chats.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// update runs fn on conversation id inside one transaction holding its row
+// lock, saves the conversation, commits, then publishes the stored events
+// and applies the captures the step asked for.
+func (s *Service) update(ctx context.Context, id string, fn func(ch *change) error) (Conversation, []Event, error) {
+	unlock := s.lock(id)
+	defer unlock()
+	var ch *change
+	err := schema.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var r convRow
+		if err := tx.GetContext(ctx, &r, s.sql.Get("lock-conversation"), id); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("conversation", id)
+			}
+			return fmt.Errorf("lock conversation: %w", err)
+		}
+		c, err := r.conversation()
+		if err != nil {
+			return fmt.Errorf("conversation %s: %w", id, err)
+		}
+		ch = &change{s: s, ctx: ctx, tx: tx, c: c, before: c, now: s.nowUTC()}
+		if err := fn(ch); err != nil {
+			return err
+		}
+		return ch.save()
+	})
+	if err != nil {
+		return Conversation{}, nil, err
+	}
+	s.afterCommit(ctx, ch)
+	return ch.c, ch.events, nil
+}
+
+// create inserts a new conversation and runs fn on it in the same
+// transaction. ErrConflict when the visitor already has an open one (the
+// partial unique index decides, also between racing servers).
+func (s *Service) create(ctx context.Context, v Visitor, pb *int64, version int, state string, fn func(ch *change) error) (Conversation, []Event, error) {
+	id := newUUID()
+	unlock := s.lock(id)
+	defer unlock()
+	var ch *change
+	err := schema.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		now := s.nowUTC()
+		if _, err := tx.ExecContext(ctx, s.sql.Get("insert-conversation"), id, v.SiteID, v.ID, pb, version, state, now, now); err != nil {
+			if schema.IsUniqueViolation(err) {
+				return conflict("visitor %d has an open conversation", v.ID)
+			}
+			return fmt.Errorf("insert conversation: %w", err)
+		}
+		c := Conversation{ID: id, State: state, SiteID: v.SiteID, VisitorID: v.ID, PlaybookID: pb, PlaybookVersion: version, AddTime: now, LastEventAt: now}
+		ch = &change{s: s, ctx: ctx, tx: tx, c: c, before: c, now: now}
+		ch.before.State = "" // so the agent side hears conversation.created
+		ch.agent = append(ch.agent, agentNote{"conversation.created"})
+		if err := fn(ch); err != nil {
+			return err
+		}
+		return ch.save()
+	})
+	if err != nil {
+		return Conversation{}, nil, err
+	}
+	s.afterCommit(ctx, ch)
+	return ch.c, ch.events, nil
+}
+
+func (ch *change) save() error {
+	interp, err := json.Marshal(ch.c.Interp)
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	c := ch.c
+	_, err = ch.tx.ExecContext(ch.ctx, ch.s.sql.Get("save-conversation"), c.State, string(interp), c.AssigneeID, c.Group,
+		c.Deadline, c.HandedOver, c.FinishedAt, c.AgentJoined, c.Unread, c.ClosedAt, c.ID)
+	if err != nil {
+		return fmt.Errorf("save conversation: %w", err)
+	}
+	return nil
+}
+
+// emit stores one event of the conversation.
+func (ch *change) emit(ev newEvent) (Event, error) {
+	e, err := ch.s.appendEvent(ch.ctx, ch.tx, ch.c.ID, ev, ch.now)
+	if err != nil {
+		return Event{}, err
+	}
+	ch.c.LastSeq, ch.c.LastEventAt = e.Seq, ch.now
+	ch.events = append(ch.events, e)
+	return e, nil
+}
+
+// program returns the compiled version the conversation is pinned to.
+func (ch *change) program() (*playbook.Program, error) {
+	if ch.prog != nil {
+		return ch.prog, nil
+	}
+	if ch.c.PlaybookID == nil {
+		return nil, refused(CodeNotWaiting, "this conversation has no playbook")
+	}
+	p, err := ch.s.Program(ch.ctx, *ch.c.PlaybookID, ch.c.PlaybookVersion)
+	if err != nil {
+		return nil, err
+	}
+	ch.prog = p
+	return p, nil
+}
+
+// step feeds one event to the interpreter and stores its effects. A refused
+// event changes nothing and returns a *RefusedError.
+func (ch *change) step(ev playbook.Event, env playbook.Env) error {
+	p, err := ch.program()
+	if err != nil {
+		return err
+	}
+	env.Version = ch.c.PlaybookVersion
+	env.Now = ch.now
+	st, effects, err := p.Step(ch.c.Interp, ev, env)
+	if err != nil {
+		return mapStepError(err)
+	}
+	ch.c.Interp = st
+	return ch.apply(effects)
+}
+
+// apply stores the interpreter's effects as events and moves the
+// conversation's state accordingly. Captures are only recorded here (in
+// the same transaction, so none is lost); they run after the commit.
+func (ch *change) apply(effects []playbook.Effect) error {
+	bot := func(kind string, data any) error {
+		_, err := ch.emit(newEvent{kind: kind, data: data, author: AuthorBot, visible: true})
+		return err
+	}
+	for _, eff := range effects {
+		var err error
+		switch e := eff.(type) {
+		case playbook.Message:
+			err = bot(KindBotMessage, map[string]any{"card": e.Card, "text": e.Text, "html": e.HTML})
+		case playbook.Ask:
+			d := map[string]any{"card": e.Card, "text": e.Text, "html": e.HTML, "required": e.Required}
+			if len(e.Options) > 0 {
+				d["options"] = e.Options
+			} else {
+				d["input"] = e.Input
+			}
+			if e.Field >= 0 {
+				d["field"] = e.Field
+			}
+			if e.Value != "" {
+				d["value"] = e.Value
+			}
+			err = bot(KindQuestion, d)
+		case playbook.Invalid:
+			d := map[string]any{"card": e.Card, "text": e.Text, "html": e.HTML}
+			if e.Field >= 0 {
+				d["field"] = e.Field
+			}
+			err = bot(KindInvalid, d)
+		case playbook.RequestLiveChat:
+			err = ch.requestLiveChat(e)
+		case playbook.OfflineNotice:
+			ch.c.HandedOver = true
+			if ch.c.State == StateWaiting || ch.c.State == StateBot {
+				ch.c.State = StateOffline
+			}
+			ch.c.Deadline = nil
+			if _, err = ch.tx.ExecContext(ch.ctx, ch.s.sql.Get("cancel-timers"), ch.c.ID, TimerLiveChatDeadline); err == nil {
+				err = bot(KindOffline, map[string]any{"card": e.Card, "text": e.Text, "html": e.HTML})
+			}
+		case playbook.Capture:
+			var b []byte
+			if b, err = json.Marshal(e); err == nil {
+				_, err = ch.tx.ExecContext(ch.ctx, ch.s.sql.Get("insert-capture"), ch.c.ID, e.Card, string(b), ch.now)
+			}
+		case playbook.End:
+			t := ch.now
+			ch.c.FinishedAt = &t
+			err = bot(KindEnd, map[string]any{"card": e.Card, "text": e.Text, "html": e.HTML, "restart": e.Restart})
+		case playbook.Log:
+			_, err = ch.emit(newEvent{kind: KindLog, data: map[string]any{"card": e.Card, "message": e.Message}, author: AuthorSystem})
+		default:
+			err = fmt.Errorf("unknown effect %T", eff)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// requestLiveChat puts the conversation in the queue with a deadline row:
+// the deadline survives a restart and fires once whichever server claims it.
+func (ch *change) requestLiveChat(e playbook.RequestLiveChat) error {
+	due := ch.now.Add(e.Wait)
+	ch.c.State, ch.c.Group, ch.c.Deadline, ch.c.HandedOver = StateWaiting, e.Group, &due, true
+	if _, err := ch.tx.ExecContext(ch.ctx, ch.s.sql.Get("insert-timer"), TimerLiveChatDeadline, ch.c.ID, due, ch.now); err != nil {
+		return fmt.Errorf("insert timer: %w", err)
+	}
+	ch.timer = true
+	_, err := ch.emit(newEvent{kind: KindWaiting, author: AuthorBot, visible: true, data: map[string]any{
+		"card": e.Card, "wait": int(e.Wait / time.Second), "group": e.Group, "text": e.OnlineMessage, "html": e.OnlineHTML}})
+	return err
+}
+
+// afterCommit publishes what the transaction stored, wakes the timer loop
+// and applies pending captures. Failures here are logged: the events are
+// stored, clients resume by seq, and captures are retried by Run.
+func (s *Service) afterCommit(ctx context.Context, ch *change) {
+	c := ch.c
+	for _, e := range ch.events {
+		f := Frame{ConversationID: c.ID, VisitorID: c.VisitorID, State: c.State, EventID: e.ID, Seq: e.Seq, Agent: e.AgentFrame()}
+		if c.AssigneeID != nil {
+			f.AssigneeID = *c.AssigneeID
+		}
+		if e.VisibleToVisitor {
+			f.Visitor = e.VisitorFrame()
+		}
+		s.publish(ctx, f)
+	}
+	notes := ch.agent
+	if ch.before.State != "" && (c.State != ch.before.State || !sameID(c.AssigneeID, ch.before.AssigneeID) || c.Unread != ch.before.Unread) {
+		notes = append(notes, agentNote{"conversation.updated"})
+	}
+	var lastID int64
+	if n := len(ch.events); n > 0 {
+		lastID = ch.events[n-1].ID
+	}
+	for _, n := range notes {
+		f := Frame{ConversationID: c.ID, VisitorID: c.VisitorID, State: c.State, EventID: lastID, Agent: agentFrame(lastID, n.name, c)}
+		if c.AssigneeID != nil {
+			f.AssigneeID = *c.AssigneeID
+		}
+		s.publish(ctx, f)
+	}
+	if ch.timer {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	if err := s.applyCaptures(ctx, c.ID); err != nil {
+		s.log.Error("livechat: apply captures", "conversation", c.ID, "err", err)
+	}
+}
+
+func sameID(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func (s *Service) publish(ctx context.Context, f Frame) {
+	if err := s.bus.Publish(ctx, f); err != nil {
+		s.log.Warn("livechat: publish", "conversation", f.ConversationID, "err", err)
+	}
+}
