@@ -1,0 +1,5 @@
+package crm
+
+import "errors"
+
+var errTODO = errors.New("crm: not implemented yet")
