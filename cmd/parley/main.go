@@ -118,7 +118,7 @@ func openCRM(ctx context.Context, db *schema.DB) (*crm.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := m.EnsureDefaultPipeline(ctx); err != nil {
+	if _, err := m.EnsureDefaultPipeline(ctx); err != nil {
 		return nil, fmt.Errorf("default pipeline: %w", err)
 	}
 	return m, nil
