@@ -44,7 +44,8 @@ type Event struct {
 	ConversationID   string          `db:"conversation_id" json:"conversation_id"`
 	Seq              int64           `db:"seq" json:"seq"`
 	Kind             string          `db:"kind" json:"kind"`
-	Data             json.RawMessage `db:"data" json:"data"`
+	Data             json.RawMessage `db:"-" json:"data"`
+	DataText         string          `db:"data" json:"-"` // how Data is scanned: drivers give TEXT as string
 	ClientID         *string         `db:"client_id" json:"client_id,omitempty"`
 	Author           string          `db:"author" json:"author"`
 	VisibleToVisitor bool            `db:"visible_to_visitor" json:"visible_to_visitor"`
@@ -123,7 +124,7 @@ func (s *Service) appendEvent(ctx context.Context, q schema.Queryer, convID stri
 	if ev.clientID != "" {
 		cid = &ev.clientID
 	}
-	e := Event{ConversationID: convID, Seq: seq, Kind: ev.kind, Data: data, ClientID: cid, Author: ev.author, VisibleToVisitor: ev.visible, At: at}
+	e := Event{ConversationID: convID, Seq: seq, Kind: ev.kind, Data: data, DataText: string(data), ClientID: cid, Author: ev.author, VisibleToVisitor: ev.visible, At: at}
 	if err := q.QueryRowxContext(ctx, s.sql.Get("insert-event"), convID, seq, ev.kind, string(data), cid, ev.author, ev.visible, at).Scan(&e.ID); err != nil {
 		return Event{}, fmt.Errorf("insert %s event: %w", ev.kind, err)
 	}
@@ -141,9 +142,7 @@ func (s *Service) Events(ctx context.Context, conversationID string, afterSeq in
 	if err := s.db.SelectContext(ctx, &evs, s.sql.Get(q), conversationID, afterSeq); err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	for i := range evs {
-		evs[i].At = evs[i].At.UTC()
-	}
+	fixEvents(evs)
 	return evs, nil
 }
 
@@ -158,9 +157,7 @@ func (s *Service) EventsSince(ctx context.Context, lastEvent int64, limit int) (
 	if err := s.db.SelectContext(ctx, &evs, s.sql.Get("list-events-since"), lastEvent, limit); err != nil {
 		return nil, fmt.Errorf("list events since %d: %w", lastEvent, err)
 	}
-	for i := range evs {
-		evs[i].At = evs[i].At.UTC()
-	}
+	fixEvents(evs)
 	return evs, nil
 }
 
@@ -173,5 +170,14 @@ func (s *Service) eventByClientID(ctx context.Context, q schema.Queryer, convID,
 	if len(evs) == 0 {
 		return Event{}, false, nil
 	}
+	fixEvents(evs)
 	return evs[0], true, nil
+}
+
+// fixEvents completes events read from the database.
+func fixEvents(evs []Event) {
+	for i := range evs {
+		evs[i].At = evs[i].At.UTC()
+		evs[i].Data = json.RawMessage(evs[i].DataText)
+	}
 }
