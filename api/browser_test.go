@@ -38,12 +38,33 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 20*time.Second)
-	t.Cleanup(cancel3)
+	// The browser lives as long as the context of the first call: no timeout
+	// on that one; the test's steps get one below.
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
+	ctx, cancel3 := context.WithTimeout(ctx, 30*time.Second)
+	t.Cleanup(cancel3)
 	return ctx
+}
+
+// eval runs JavaScript as a step, ignoring its value.
+func eval(js string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[any](js)(ctx, tg)
+		return err
+	})
+}
+
+// pageText is the visible text of the page, for failure messages.
+func pageText(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	if err != nil {
+		return "(page text: " + err.Error() + ")"
+	}
+	return "\npage:\n" + s
 }
 
 func TestBrowserLoginWhoAmILogout(t *testing.T) {
@@ -70,17 +91,15 @@ func TestBrowserLoginWhoAmILogout(t *testing.T) {
 		t.Fatalf("error shown: %q", errText)
 	}
 	err = chromedp.Do(ctx,
-		chromedp.Clear(chromedp.CSS(`input[name=password]`)),
+		eval(`document.querySelector("input[name=password]").value = ""`),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "agent-password"),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#whoami`)),
+		chromedp.WaitVisible(chromedp.CSS(`#whoami-detail`)),
 	)
 	if err != nil {
-		shot, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.FullScreenshot(80))
-		os.WriteFile("/tmp/login-fail.png", shot, 0o644)
-		t.Fatal(err)
+		t.Fatal(err, pageText(ctx))
 	}
-	who, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#whoami`)))
+	who, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#whoami-detail`)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,12 +109,9 @@ func TestBrowserLoginWhoAmILogout(t *testing.T) {
 	// A reload keeps the session (cookie) and recovers the CSRF token.
 	err = chromedp.Do(ctx,
 		chromedp.Reload(),
-		chromedp.WaitVisible(chromedp.CSS(`#whoami`)),
+		chromedp.WaitVisible(chromedp.CSS(`#whoami-detail`)),
 		chromedp.SetValue(chromedp.CSS(`select.status`), "online"),
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](`document.querySelector("select.status").dispatchEvent(new Event("change"))`)(ctx, tg)
-			return err
-		}),
+		eval(`document.querySelector("select.status").dispatchEvent(new Event("change"))`),
 		chromedp.WaitVisible(chromedp.CSS(`.dot.online`)),
 	)
 	if err != nil {

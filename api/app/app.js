@@ -51,6 +51,27 @@ function initials(name) {
   return name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0].toUpperCase()).join("");
 }
 
+// Views are ES modules loaded on demand; each exports
+// `mount(el, ctx)` and may return a cleanup function. ctx carries the API
+// client, the session and navigation.
+const views = {
+  livechat: { label: "Live chat", load: () => import("./livechat.js") },
+  crm: { label: "CRM", load: () => import("./crm.js") },
+  playbooks: { label: "Playbooks", load: () => import("./builder.js") },
+};
+
+let unmount = null;
+
+function currentView() {
+  const m = location.pathname.match(/^\/app\/([a-z]+)/);
+  return m && views[m[1]] ? m[1] : "livechat";
+}
+
+export function navigate(path) {
+  history.pushState(null, "", path);
+  render();
+}
+
 function shell() {
   const u = session.user;
   const dot = h("span", { class: "dot " + u.status });
@@ -60,24 +81,52 @@ function shell() {
     const updated = await api("PATCH", "/users/me/status", { status: status.value });
     session.user = updated;
     dot.className = "dot " + updated.status;
+    window.dispatchEvent(new CustomEvent("parley:status", { detail: updated.status }));
   });
   const logout = h("button", { class: "btn logout", type: "button" }, "Sign out");
   logout.addEventListener("click", async () => {
+    if (unmount) { unmount(); unmount = null; }
     await api("POST", "/auth/logout");
     session.user = null;
     session.csrf = "";
     login();
   });
-  const main = h("main", {},
-    h("div", { class: "card" },
-      h("h2", {}, "Welcome, ", u.name),
-      h("p", { class: "muted", id: "whoami" }, `Signed in as ${u.email} (${u.role}).`)));
+  const nav = h("nav", { "aria-label": "Main" }, ...Object.entries(views).map(([k, v]) => {
+    const a = h("a", { href: "/app/" + k, "data-view": k }, v.label);
+    a.addEventListener("click", (ev) => {
+      if (ev.metaKey || ev.ctrlKey) return;
+      ev.preventDefault();
+      navigate("/app/" + k);
+    });
+    return a;
+  }));
+  const main = h("main", { id: "view" });
   clear(root).append(
     h("header", { class: "top" },
       h("span", { class: "logo" }, "P"),
-      h("nav", {}, h("a", { href: "/app", class: "on" }, "Live chat")),
-      h("div", { class: "me" }, h("span", {}, dot, status), h("span", { class: "avatar", title: u.name }, initials(u.name)), h("span", { class: "name" }, u.name), logout)),
+      nav,
+      h("div", { class: "me" }, h("span", {}, dot, status), h("span", { class: "avatar", title: u.name }, initials(u.name)),
+        h("span", { class: "name", id: "whoami", title: `${u.email} (${u.role})` }, u.name), logout)),
     main);
+  render();
 }
+
+async function render() {
+  const main = document.getElementById("view");
+  if (!main) return;
+  const name = currentView();
+  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("on", a.dataset.view === name);
+  if (unmount) { unmount(); unmount = null; }
+  clear(main);
+  try {
+    const mod = await views[name].load();
+    const cleanup = await mod.mount(main, { api, session, navigate, h });
+    unmount = typeof cleanup === "function" ? cleanup : null;
+  } catch (err) {
+    main.append(h("div", { class: "card" }, "This view could not load: " + err.message));
+  }
+}
+
+window.addEventListener("popstate", render);
 
 boot();
