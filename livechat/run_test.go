@@ -1,0 +1,390 @@
+package livechat_test
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parley/parley/crm"
+	"github.com/parley/parley/livechat"
+	"github.com/parley/parley/schema"
+	"github.com/parley/parley/schema/schematest"
+)
+
+func data(t *testing.T, e livechat.Event) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	if err := json.Unmarshal(e.Data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestQualifierRun answers the sample qualifier with nobody online: a deal
+// is created in the CRM with the transcript as its note.
+func TestQualifierRun(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		if _, err := f.crm.EnsureDefaultPipeline(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.publish(readExample(t, "qualifier.yaml"))
+		v := f.visitor()
+		c, err := f.s.Start(f.ctx, v, "sales-qualifier", livechat.PageInfo{URL: "https://www.example.com/pricing"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{ClientID: "c1", Card: "intent", Option: intp(0)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{ClientID: "c2", Card: "size", Value: "a dozen"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{ClientID: "c3", Card: "size", Value: "12"}); err != nil {
+			t.Fatal(err)
+		}
+		// A typed message while the bot waits for the email is the answer.
+		if _, err := f.s.Message(f.ctx, v, "c4", "ann@acme.test"); err != nil {
+			t.Fatal(err)
+		}
+		evs := f.events(c.ID)
+		want := []string{"question", "answer", "question", "answer", "invalid", "question", "answer", "question",
+			"visitor_message", "end", "captured"}
+		if !slices.Equal(kinds(evs), want) {
+			t.Fatalf("events %v\nwant   %v", kinds(evs), want)
+		}
+		for i, e := range evs {
+			if e.Seq != int64(i+1) {
+				t.Fatalf("seq %d at %d", e.Seq, i)
+			}
+		}
+		if evs[10].VisibleToVisitor {
+			t.Error("captured must be for agents only")
+		}
+		c, _ = f.s.GetConversation(f.ctx, c.ID)
+		if c.DealID == nil || c.PersonID == nil || c.FinishedAt == nil {
+			t.Fatalf("conversation after capture %+v", c)
+		}
+		deal, err := f.crm.GetDeal(f.ctx, *c.DealID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if deal.Title != "ann@acme.test – 12 seats" || deal.Value != 12*49*12 || deal.Currency != "EUR" {
+			t.Fatalf("deal %+v", deal)
+		}
+		notes, _, err := f.crm.ListNotes(f.ctx, crm.NoteFilter{DealID: c.DealID}, crm.ListParams{})
+		if err != nil || len(notes) != 1 {
+			t.Fatalf("notes %+v %v", notes, err)
+		}
+		for _, line := range []string{"Visitor: I want a demo", "Visitor: 12", "Bot: How many people"} {
+			if !strings.Contains(notes[0].Content, line) {
+				t.Errorf("transcript note lacks %q:\n%s", line, notes[0].Content)
+			}
+		}
+		// A repaired hello re-applies nothing: still one capture.
+		if _, _, err := f.newService().Hello(f.ctx, v, livechat.HelloInput{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(f.events(c.ID), livechat.KindCaptured); n != 1 {
+			t.Fatalf("%d captured events", n)
+		}
+	})
+}
+
+// TestLiveChatRunDeadline runs the sample live chat with an agent online:
+// it waits, the deadline passes once, the offline branch captures a lead.
+func TestLiveChatRunDeadline(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		f.agent("ann", crm.StatusOnline)
+		f.publish(readExample(t, "live-chat.yaml"))
+		v := f.visitor()
+		c, err := f.s.Start(f.ctx, v, "live-chat", livechat.PageInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, val := range []string{"Ann Lee", "ann@acme.test", "Acme"} {
+			if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{ClientID: "f" + string(rune('0'+i)), Card: "contact", Field: i, Value: val}); err != nil {
+				t.Fatalf("field %d: %v", i, err)
+			}
+		}
+		c, _ = f.s.GetConversation(f.ctx, c.ID)
+		if c.State != livechat.StateWaiting || c.Deadline == nil || !c.Deadline.Equal(f.clock.Now().Add(90*time.Second)) {
+			t.Fatalf("after handover: %+v", c)
+		}
+		f.clock.Advance(89 * time.Second)
+		if n, err := f.s.RunDueTimers(f.ctx); err != nil || n != 0 {
+			t.Fatalf("early timers fired %d, %v", n, err)
+		}
+		f.clock.Advance(2 * time.Second)
+		if n, err := f.s.RunDueTimers(f.ctx); err != nil || n != 1 {
+			t.Fatalf("due timers fired %d, %v", n, err)
+		}
+		if n, err := f.s.RunDueTimers(f.ctx); err != nil || n != 0 {
+			t.Fatalf("second run fired %d, %v", n, err)
+		}
+		if n, err := f.newService().RunDueTimers(f.ctx); err != nil || n != 0 {
+			t.Fatalf("another server fired %d, %v", n, err)
+		}
+		evs := f.events(c.ID)
+		tail := kinds(evs)[len(evs)-4:]
+		if !slices.Equal(tail, []string{"waiting", "offline", "end", "captured"}) {
+			t.Fatalf("events %v", kinds(evs))
+		}
+		c, _ = f.s.GetConversation(f.ctx, c.ID)
+		if c.State != livechat.StateOffline || c.LeadID == nil {
+			t.Fatalf("after deadline %+v", c)
+		}
+		lead, err := f.crm.GetLead(f.ctx, *c.LeadID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lead.Title != "Ann Lee (Acme) – live chat" {
+			t.Fatalf("lead %+v", lead)
+		}
+		// An agent can still claim an offline conversation.
+		bob := f.agent("bob", crm.StatusOnline)
+		if c, err = f.s.Assign(f.ctx, c.ID, bob.ID, bob.ID); err != nil || c.State != livechat.StateActive {
+			t.Fatalf("assign offline: %+v %v", c, err)
+		}
+	})
+}
+
+// TestNobodyOnlineGoesOffline: with no agent online the livechat card runs
+// its offline branch at once, without a timer.
+func TestNobodyOnlineGoesOffline(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		f.agent("ann", crm.StatusInvisible) // invisible does not count
+		f.publish(readExample(t, "live-chat.yaml"))
+		v := f.visitor()
+		c, err := f.s.Start(f.ctx, v, "live-chat", livechat.PageInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, val := range []string{"Ann Lee", "ann@acme.test", ""} {
+			if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "contact", Field: i, Value: val}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		evs := f.events(c.ID)
+		if count(evs, "waiting") != 0 || count(evs, "offline") != 1 || count(evs, "captured") != 1 {
+			t.Fatalf("events %v", kinds(evs))
+		}
+		if n, _ := f.s.RunDueTimers(f.ctx); n != 0 {
+			t.Fatal("a timer was created")
+		}
+	})
+}
+
+func TestReplayAndIdempotentAnswers(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		f.publish(readExample(t, "qualifier.yaml"))
+		v := f.visitor()
+		c, err := f.s.Start(f.ctx, v, "sales-qualifier", livechat.PageInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A button that does not exist: refused, nothing stored.
+		_, err = f.s.Answer(f.ctx, v, livechat.AnswerInput{ClientID: "bad", Card: "intent", Option: intp(7)})
+		var re *livechat.RefusedError
+		if !errors.As(err, &re) || re.Code != livechat.CodeBadOption {
+			t.Fatalf("bad option: %v", err)
+		}
+		if n := len(f.events(c.ID)); n != 1 {
+			t.Fatalf("a refused answer stored events: %v", kinds(f.events(c.ID)))
+		}
+		// Sequential resend: same ack, one event.
+		a1, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{ClientID: "same", Card: "intent", Option: intp(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a2, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{ClientID: "same", Card: "intent", Option: intp(1)})
+		if err != nil || a2 != a1 {
+			t.Fatalf("resend ack %+v vs %+v, %v", a2, a1, err)
+		}
+		// Eight racing resends of the next answer.
+		var wg sync.WaitGroup
+		acks := make([]livechat.Ack, 8)
+		errs := make([]error, 8)
+		for i := range acks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				acks[i], errs[i] = f.s.Answer(f.ctx, v, livechat.AnswerInput{ClientID: "race", Card: "size", Value: "3"})
+			}()
+		}
+		wg.Wait()
+		for i := range acks {
+			if errs[i] != nil || acks[i] != acks[0] {
+				t.Fatalf("racing resend %d: %+v %v (first %+v)", i, acks[i], errs[i], acks[0])
+			}
+		}
+		evs := f.events(c.ID)
+		if count(evs, "answer") != 2 {
+			t.Fatalf("answers stored: %v", kinds(evs))
+		}
+		// An answer to a card that is not waiting: refused, nothing stored.
+		before := len(evs)
+		_, err = f.s.Answer(f.ctx, v, livechat.AnswerInput{ClientID: "late", Card: "intent", Option: intp(0)})
+		if !errors.As(err, &re) || re.Code != livechat.CodeNotWaiting {
+			t.Fatalf("answer to a card not waiting: %v", err)
+		}
+		if got := len(f.events(c.ID)); got != before {
+			t.Fatalf("refused answers stored events: %d -> %d", before, got)
+		}
+
+		// Replay after last_seq: exactly the later visitor-visible events.
+		all, _ := f.s.Events(f.ctx, c.ID, 0, true)
+		for _, last := range []int64{0, 2, all[len(all)-1].Seq} {
+			w, replay, err := f.s.Hello(f.ctx, v, livechat.HelloInput{LastSeq: last})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.Conversation == nil || *w.Conversation != c.ID || w.Seq != all[len(all)-1].Seq {
+				t.Fatalf("welcome %+v", w)
+			}
+			var want []int64
+			for _, e := range all {
+				if e.Seq > last {
+					want = append(want, e.Seq)
+				}
+			}
+			var got []int64
+			for _, e := range replay {
+				got = append(got, e.Seq)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("replay after %d: %v, want %v", last, got, want)
+			}
+		}
+	})
+}
+
+// TestAssignRacesDeadline: many agents click "Assign to me" while the
+// deadline passes; exactly one assignment wins and the offline branch runs
+// only if the deadline came first.
+func TestAssignRacesDeadline(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		var agents []crm.User
+		for _, n := range []string{"a1", "a2", "a3", "a4", "a5", "a6"} {
+			agents = append(agents, f.agent(n, crm.StatusOnline))
+		}
+		f.publish(readExample(t, "live-chat.yaml"))
+		for round := 0; round < 4; round++ {
+			v := f.visitor()
+			c, err := f.s.Start(f.ctx, v, "live-chat", livechat.PageInfo{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, val := range []string{"Ann", "ann@acme.test", ""} {
+				if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "contact", Field: i, Value: val}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.clock.Advance(91 * time.Second)
+			other := f.newService()
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			wins, conflicts, fired := 0, 0, 0
+			for _, a := range agents {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, err := f.s.Assign(f.ctx, c.ID, a.ID, a.ID)
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case err == nil:
+						wins++
+					case errors.Is(err, livechat.ErrConflict):
+						conflicts++
+					default:
+						t.Errorf("assign: %v", err)
+					}
+				}()
+			}
+			for _, s := range []*livechat.Service{f.s, other} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					n, err := s.RunDueTimers(f.ctx)
+					if err != nil {
+						t.Errorf("timers: %v", err)
+					}
+					mu.Lock()
+					fired += n
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			// Assign cancels the deadline, so the timer fires only when it
+			// came first.
+			if wins != 1 || conflicts != len(agents)-1 || fired > 1 {
+				t.Fatalf("round %d: %d wins, %d conflicts, %d timers fired", round, wins, conflicts, fired)
+			}
+			evs := f.events(c.ID)
+			joined := slices.Index(kinds(evs), "agent_joined")
+			offline := slices.Index(kinds(evs), "offline")
+			if count(evs, "agent_joined") != 1 || count(evs, "offline") > 1 || (offline >= 0 && offline > joined) {
+				t.Fatalf("round %d: both outcomes: %v", round, kinds(evs))
+			}
+			if (offline >= 0) != (fired == 1) {
+				t.Fatalf("round %d: %d timers fired, events %v", round, fired, kinds(evs))
+			}
+			if offline < 0 && count(evs, "captured") != 0 {
+				t.Fatalf("round %d: assignment won but the offline branch ran: %v", round, kinds(evs))
+			}
+			c, _ = f.s.GetConversation(f.ctx, c.ID)
+			if c.State != livechat.StateActive {
+				t.Fatalf("round %d: state %s", round, c.State)
+			}
+			if _, err := f.s.Close(f.ctx, c.ID, *c.AssigneeID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.s.Assign(f.ctx, c.ID, agents[0].ID, agents[0].ID); !errors.Is(err, livechat.ErrConflict) {
+				t.Fatalf("assign closed: %v", err)
+			}
+		}
+	})
+}
+
+// TestOverdueDeadlineAfterRestart: a deadline that passed while no server
+// ran fires exactly once on the next one.
+func TestOverdueDeadlineAfterRestart(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		f.agent("ann", crm.StatusOnline)
+		f.publish(readExample(t, "faq.yaml"))
+		v := f.visitor()
+		c, err := f.s.Start(f.ctx, v, "shop-faq", livechat.PageInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "ask", Option: intp(2)}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(10 * time.Minute) // the server was down
+		s2, s3 := f.newService(), f.newService()
+		var wg sync.WaitGroup
+		var fired [2]int
+		for i, s := range []*livechat.Service{s2, s3} {
+			wg.Add(1)
+			go func() { defer wg.Done(); fired[i], _ = s.RunDueTimers(f.ctx) }()
+		}
+		wg.Wait()
+		if fired[0]+fired[1] != 1 {
+			t.Fatalf("fired %v", fired)
+		}
+		evs := f.events(c.ID)
+		if count(evs, "offline") != 1 || kinds(evs)[len(evs)-1] != "question" {
+			t.Fatalf("events %v", kinds(evs))
+		}
+	})
+}
