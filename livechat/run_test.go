@@ -388,3 +388,47 @@ func TestOverdueDeadlineAfterRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestEventsArePublishedAfterStorage: a visitor subscription sees the
+// stored events in seq order with the visitor frame, and never agents-only
+// ones; presence flips are broadcast.
+func TestEventsArePublished(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		f.publish(readExample(t, "qualifier.yaml"))
+		v := f.visitor()
+		sub := f.s.Hub().SubscribeVisitor(v.ID, 0)
+		defer sub.Close()
+		c, err := f.s.Start(f.ctx, v, "sales-qualifier", livechat.PageInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fr := <-sub.C
+		var m map[string]any
+		if err := json.Unmarshal(fr.Visitor, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m["type"] != "event" || m["kind"] != "question" || m["seq"] != 1.0 || m["card"] != "intent" || fr.ConversationID != c.ID {
+			t.Fatalf("frame %s", fr.Visitor)
+		}
+		stored := f.events(c.ID)
+		if len(stored) != 1 || stored[0].ID != fr.EventID {
+			t.Fatalf("published before/without storing: %v", stored)
+		}
+		f.agent("ann", crm.StatusOnline)
+		if err := f.s.PresenceChanged(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		for fr := range sub.C {
+			if fr.Broadcast {
+				if string(fr.Visitor) != `{"online":true,"type":"presence"}` {
+					t.Fatalf("presence frame %s", fr.Visitor)
+				}
+				break
+			}
+		}
+		if n, _ := f.s.AgentsOnline(f.ctx, ""); n != 1 {
+			t.Fatalf("agents online %d", n)
+		}
+	})
+}
