@@ -16,10 +16,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/parley/parley/api"
 	"github.com/parley/parley/crm"
 	"github.com/parley/parley/livechat"
 	"github.com/parley/parley/schema"
+	"github.com/parley/parley/widget"
 )
 
 func main() {
@@ -284,24 +287,26 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "parley serve:", err)
 		return 1
 	}
-	if *demo {
-		if err := seedDemo(ctx, db, m, stdout); err != nil {
-			fmt.Fprintln(stderr, "parley serve: demo:", err)
-			return 1
-		}
-	}
 	live, err := livechat.New(ctx, livechat.Opts{DB: db, CRM: m, Logger: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "parley serve:", err)
 		return 1
+	}
+	if *demo {
+		if err := seedDemo(ctx, m, live, portOf(*addr), stdout); err != nil {
+			fmt.Fprintln(stderr, "parley serve: demo:", err)
+			return 1
+		}
 	}
 	go func() {
 		if err := live.Run(ctx); err != nil && ctx.Err() == nil {
 			log.Error("live chat timers stopped", "err", err)
 		}
 	}()
+	wh := widget.New(widget.Opts{Live: live, Logger: log})
 	srv, err := api.New(ctx, api.Opts{
 		DB: db, CRM: m, Live: live, Logger: log, SecureCookies: *secure,
+		Mount: []func(*gin.Engine, gin.HandlerFunc){wh.MountFunc()},
 		OnStatus: func(ctx context.Context, _ crm.User) {
 			if err := live.PresenceChanged(ctx); err != nil {
 				log.Warn("presence", "err", err)
@@ -321,7 +326,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
-	log.Info("parley is listening", "addr", *addr, "db", string(db.Dialect), "app", "http://localhost"+portOf(*addr)+"/app")
+	log.Info("parley is listening", "addr", *addr, "db", string(db.Dialect))
+	fmt.Fprintf(stdout, "\n  Parley is running:\n    agent app:  http://localhost%s/app\n    demo site:  http://localhost%s/demo\n    API:        http://localhost%s/api/v1/openapi.json\n\n", portOf(*addr), portOf(*addr), portOf(*addr))
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
