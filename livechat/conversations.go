@@ -222,7 +222,7 @@ func (s *Service) Assign(ctx context.Context, conversationID string, agentID, by
 			}
 			if ch.c.AssigneeID != nil {
 				name := fmt.Sprint(*ch.c.AssigneeID)
-				if holder, err := s.agent(ctx, *ch.c.AssigneeID); err == nil {
+				if holder, err := s.crm.On(ch.tx).GetUser(ctx, *ch.c.AssigneeID); err == nil {
 					name = holder.Name
 				}
 				return conflict("conversation already assigned to %s", name)

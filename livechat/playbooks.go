@@ -230,8 +230,12 @@ func (s *Service) ListVersions(ctx context.Context, id int64) ([]Version, error)
 
 // GetVersion returns one published version.
 func (s *Service) GetVersion(ctx context.Context, id int64, version int) (Version, error) {
+	return s.getVersion(ctx, s.db, id, version)
+}
+
+func (s *Service) getVersion(ctx context.Context, q schema.Queryer, id int64, version int) (Version, error) {
 	var v Version
-	if err := s.db.GetContext(ctx, &v, s.sql.Get("get-playbook-version"), id, version); err != nil {
+	if err := q.GetContext(ctx, &v, s.sql.Get("get-playbook-version"), id, version); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Version{}, notFound("playbook version", fmt.Sprintf("%d/%d", id, version))
 		}
@@ -258,6 +262,12 @@ func (s *Service) DeletePlaybook(ctx context.Context, id int64) error {
 // Program returns the compiled program of a published version, compiling it
 // once per process: versions are immutable, so the cache never invalidates.
 func (s *Service) Program(ctx context.Context, id int64, version int) (*playbook.Program, error) {
+	return s.program(ctx, s.db, id, version)
+}
+
+// program is Program reading on q, so that code holding a transaction does
+// not wait for a second pooled connection.
+func (s *Service) program(ctx context.Context, q schema.Queryer, id int64, version int) (*playbook.Program, error) {
 	k := progKey{id, version}
 	s.progMu.Lock()
 	p := s.progs[k]
@@ -265,7 +275,7 @@ func (s *Service) Program(ctx context.Context, id int64, version int) (*playbook
 	if p != nil {
 		return p, nil
 	}
-	v, err := s.GetVersion(ctx, id, version)
+	v, err := s.getVersion(ctx, q, id, version)
 	if err != nil {
 		return nil, err
 	}

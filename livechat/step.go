@@ -28,6 +28,7 @@ type change struct {
 	events []Event
 	prog   *playbook.Program // loaded lazily for the pinned version
 	timer  bool              // a timer was created: wake Run
+	capt   bool              // a capture was recorded: apply it after the commit
 	agent  []agentNote       // extra agent frames (conversation.created, assigned, ...)
 }
 
@@ -51,7 +52,6 @@ func newUUID() string {
 // and applies the captures the step asked for.
 func (s *Service) update(ctx context.Context, id string, fn func(ch *change) error) (Conversation, []Event, error) {
 	unlock := s.lock(id)
-	defer unlock()
 	var ch *change
 	err := schema.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var r convRow
@@ -72,9 +72,10 @@ func (s *Service) update(ctx context.Context, id string, fn func(ch *change) err
 		return ch.save()
 	})
 	if err != nil {
+		unlock()
 		return Conversation{}, nil, err
 	}
-	s.afterCommit(ctx, ch)
+	s.afterCommit(ctx, ch, unlock)
 	return ch.c, ch.events, nil
 }
 
@@ -84,7 +85,6 @@ func (s *Service) update(ctx context.Context, id string, fn func(ch *change) err
 func (s *Service) create(ctx context.Context, v Visitor, pb *int64, version int, state string, fn func(ch *change) error) (Conversation, []Event, error) {
 	id := newUUID()
 	unlock := s.lock(id)
-	defer unlock()
 	var ch *change
 	err := schema.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		now := s.nowUTC()
@@ -104,9 +104,10 @@ func (s *Service) create(ctx context.Context, v Visitor, pb *int64, version int,
 		return ch.save()
 	})
 	if err != nil {
+		unlock()
 		return Conversation{}, nil, err
 	}
-	s.afterCommit(ctx, ch)
+	s.afterCommit(ctx, ch, unlock)
 	return ch.c, ch.events, nil
 }
 
@@ -143,7 +144,7 @@ func (ch *change) program() (*playbook.Program, error) {
 	if ch.c.PlaybookID == nil {
 		return nil, refused(CodeNotWaiting, "this conversation has no playbook")
 	}
-	p, err := ch.s.Program(ch.ctx, *ch.c.PlaybookID, ch.c.PlaybookVersion)
+	p, err := ch.s.program(ch.ctx, ch.tx, *ch.c.PlaybookID, ch.c.PlaybookVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -216,6 +217,7 @@ func (ch *change) apply(effects []playbook.Effect) error {
 			var b []byte
 			if b, err = json.Marshal(e); err == nil {
 				_, err = ch.tx.ExecContext(ch.ctx, ch.s.sql.Get("insert-capture"), ch.c.ID, e.Card, string(b), ch.now)
+				ch.capt = true
 			}
 		case playbook.End:
 			t := ch.now
@@ -247,10 +249,12 @@ func (ch *change) requestLiveChat(e playbook.RequestLiveChat) error {
 	return err
 }
 
-// afterCommit publishes what the transaction stored, wakes the timer loop
-// and applies pending captures. Failures here are logged: the events are
-// stored, clients resume by seq, and captures are retried by Run.
-func (s *Service) afterCommit(ctx context.Context, ch *change) {
+// afterCommit publishes what the transaction stored (still under the
+// conversation's lock, so frames go out in seq order), releases the lock,
+// wakes the timer loop and applies the captures the step recorded.
+// Failures here are logged: the events are stored, clients resume by seq,
+// and captures are retried on hello and by Run.
+func (s *Service) afterCommit(ctx context.Context, ch *change, unlock func()) {
 	c := ch.c
 	for _, e := range ch.events {
 		f := Frame{ConversationID: c.ID, VisitorID: c.VisitorID, State: c.State, EventID: e.ID, Seq: e.Seq, Agent: e.AgentFrame()}
@@ -277,11 +281,15 @@ func (s *Service) afterCommit(ctx context.Context, ch *change) {
 		}
 		s.publish(ctx, f)
 	}
+	unlock()
 	if ch.timer {
 		select {
 		case s.wake <- struct{}{}:
 		default:
 		}
+	}
+	if !ch.capt {
+		return
 	}
 	if err := s.applyCaptures(ctx, c.ID); err != nil {
 		s.log.Error("livechat: apply captures", "conversation", c.ID, "err", err)

@@ -90,6 +90,7 @@ FROM conversation_events WHERE conversation_id = ? AND client_id = ?
 
 -- name: insert-capture
 INSERT INTO conversation_captures (conversation_id, card, effect, add_time) VALUES (?, ?, ?, ?)
+ON CONFLICT (conversation_id, card) DO NOTHING
 
 -- name: list-pending-captures
 SELECT conversation_id, card, effect FROM conversation_captures WHERE conversation_id = ? AND NOT done ORDER BY add_time
