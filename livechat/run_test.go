@@ -432,3 +432,131 @@ func TestEventsArePublished(t *testing.T) {
 		}
 	})
 }
+
+// TestCaptureRepairedAfterCrash: a crash after the CRM wrote the lead but
+// before the conversation recorded it is repaired on the next hello, by a
+// new server, without a second lead.
+func TestCaptureRepairedAfterCrash(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		f.publish(readExample(t, "live-chat.yaml"))
+		v := f.visitor()
+		c, err := f.s.Start(f.ctx, v, "live-chat", livechat.PageInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, val := range []string{"Ann Lee", "ann@acme.test", ""} {
+			if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "contact", Field: i, Value: val}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, _ = f.s.GetConversation(f.ctx, c.ID)
+		if c.LeadID == nil {
+			t.Fatalf("no lead: %v", kinds(f.events(c.ID)))
+		}
+		first := *c.LeadID
+		// Undo what happened after crm.Capture, as if the server died there.
+		for _, q := range []string{
+			`UPDATE conversation_captures SET done = FALSE WHERE conversation_id = ?`,
+			`DELETE FROM conversation_events WHERE kind = 'captured' AND conversation_id = ?`,
+			`UPDATE conversations SET lead_id = NULL WHERE id = ?`,
+		} {
+			if _, err := db.Exec(db.Rebind(q), c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, _, err := f.newService().Hello(f.ctx, v, livechat.HelloInput{}); err != nil {
+			t.Fatal(err)
+		}
+		c, _ = f.s.GetConversation(f.ctx, c.ID)
+		if c.LeadID == nil || *c.LeadID != first || count(f.events(c.ID), livechat.KindCaptured) != 1 {
+			t.Fatalf("after repair: lead %v (first %s), events %v", c.LeadID, first, kinds(f.events(c.ID)))
+		}
+		leads, _, err := f.crm.ListLeads(f.ctx, crm.LeadFilter{}, crm.ListParams{})
+		if err != nil || len(leads) != 1 {
+			t.Fatalf("leads %d, %v", len(leads), err)
+		}
+	})
+}
+
+// TestAgentChat: assignment, agent messages, visitor messages to the agent,
+// conflicts, rating and close.
+func TestAgentChat(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		ann, bob := f.agent("ann", crm.StatusOnline), f.agent("bob", crm.StatusOnline)
+		f.publish(readExample(t, "faq.yaml"))
+		v := f.visitor()
+		c, err := f.s.Start(f.ctx, v, "shop-faq", livechat.PageInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := f.s.Start(f.ctx, v, "", livechat.PageInfo{}); err != nil || again.ID != c.ID {
+			t.Fatalf("second start: %+v %v", again, err)
+		}
+		if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "ask", Option: intp(2)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.Rate(f.ctx, v, "up", ""); err == nil {
+			t.Fatal("rating before an agent took part")
+		}
+		if _, err := f.s.AgentMessage(f.ctx, c.ID, ann.ID, "m0", "hello?"); !errors.Is(err, livechat.ErrForbidden) {
+			t.Fatalf("message before assignment: %v", err)
+		}
+		if _, err := f.s.Assign(f.ctx, c.ID, ann.ID, ann.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.s.Assign(f.ctx, c.ID, bob.ID, bob.ID)
+		if !errors.Is(err, livechat.ErrConflict) || !strings.Contains(err.Error(), "already assigned to ann") {
+			t.Fatalf("second agent: %v", err)
+		}
+		if _, err := f.s.Assign(f.ctx, c.ID, ann.ID, ann.ID); err != nil {
+			t.Fatalf("re-assign to the holder: %v", err)
+		}
+		a1, err := f.s.AgentMessage(f.ctx, c.ID, ann.ID, "m1", "Hi, I'm Ann")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a2, _ := f.s.AgentMessage(f.ctx, c.ID, ann.ID, "m1", "Hi, I'm Ann"); a2 != a1 {
+			t.Fatalf("agent resend %+v vs %+v", a2, a1)
+		}
+		if _, err := f.s.Message(f.ctx, v, "v1", strings.Repeat("x", livechat.MaxMessageLen+1)); err == nil {
+			t.Fatal("an over-long message was accepted")
+		}
+		if _, err := f.s.Message(f.ctx, v, "v1", "Where is my order?"); err != nil {
+			t.Fatal(err)
+		}
+		c, _ = f.s.GetConversation(f.ctx, c.ID)
+		if c.State != livechat.StateActive || c.Unread != 1 || !c.AgentJoined {
+			t.Fatalf("conversation %+v", c)
+		}
+		mine, err := f.s.ListConversations(f.ctx, livechat.ConversationFilter{Folder: "mine", AgentID: ann.ID})
+		if err != nil || len(mine) != 1 {
+			t.Fatalf("mine: %v %v", mine, err)
+		}
+		if un, _ := f.s.ListConversations(f.ctx, livechat.ConversationFilter{Folder: "unassigned"}); len(un) != 0 {
+			t.Fatalf("unassigned: %v", un)
+		}
+		if err := f.s.Rate(f.ctx, v, "up", "quick"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Close(f.ctx, c.ID, ann.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Close(f.ctx, c.ID, ann.ID); !errors.Is(err, livechat.ErrConflict) {
+			t.Fatalf("close twice: %v", err)
+		}
+		evs := f.events(c.ID)
+		want := []string{"question", "answer", "waiting", "agent_joined", "agent_message", "visitor_message", "closed"}
+		if !slices.Equal(kinds(evs), want) {
+			t.Fatalf("events %v\nwant   %v", kinds(evs), want)
+		}
+		if _, err := f.s.Message(f.ctx, v, "v2", "Anyone?"); err != nil {
+			t.Fatal(err)
+		}
+		c2, err := f.s.OpenConversation(f.ctx, v.ID)
+		if err != nil || c2.ID == c.ID || c2.State != livechat.StateOffline {
+			t.Fatalf("a returning visitor starts a new conversation: %+v %v", c2, err)
+		}
+	})
+}
