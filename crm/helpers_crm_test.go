@@ -51,7 +51,7 @@ func must[T any](t *testing.T) func(v T, err error) T {
 	}
 }
 
-func p64(v int64) *int64   { return &v }
+func p64(v int64) *int64    { return &v }
 func pstr(v string) *string { return &v }
 
 // wantFields fails unless err is an InvalidError naming exactly these fields

@@ -1,5 +1,0 @@
-package crm
-
-import "errors"
-
-var errTODO = errors.New("crm: not implemented yet")
