@@ -560,3 +560,53 @@ func TestAgentChat(t *testing.T) {
 		}
 	})
 }
+
+// TestRestartReadTyping: restart reruns the pinned version from its start;
+// read receipts are stored for agents only and never go backwards; typing
+// is published, not stored.
+func TestRestartReadTyping(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		f.publish([]byte(simple("again", "Name?")))
+		v := f.visitor()
+		c, err := f.s.Start(f.ctx, v, "again", livechat.PageInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agents := f.s.Hub().SubscribeAgents(0)
+		defer agents.Close()
+		if err := f.s.Typing(f.ctx, v, "An"); err != nil {
+			t.Fatal(err)
+		}
+		if fr := <-agents.C; !strings.Contains(string(fr.Agent), `"visitor.typing"`) || fr.Visitor != nil {
+			t.Fatalf("typing frame %s", fr.Agent)
+		}
+		if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "q", Value: "Ann"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.Read(f.ctx, v, 3); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.Read(f.ctx, v, 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.Restart(f.ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		evs := f.events(c.ID)
+		want := []string{"question", "answer", "end", "read", "question"}
+		if !slices.Equal(kinds(evs), want) {
+			t.Fatalf("events %v, want %v", kinds(evs), want)
+		}
+		if evs[3].VisibleToVisitor {
+			t.Error("the visitor's own read receipt is for agents")
+		}
+		c, _ = f.s.GetConversation(f.ctx, c.ID)
+		if c.VisitorReadSeq != 3 || c.FinishedAt != nil || c.State != livechat.StateBot {
+			t.Fatalf("after restart %+v", c)
+		}
+		if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "q", Value: "Bo"}); err != nil {
+			t.Fatalf("answer after restart: %v", err)
+		}
+	})
+}
