@@ -30,7 +30,7 @@ type Opts struct {
 	Now    func() time.Time // defaults to time.Now; business hours are computed with it
 	// Limits for the visitor socket; zero values take the defaults below.
 	// Tests lower them to provoke the slow-client and flood paths quickly.
-	SendQueue  int           // frames queued per connection before it is dropped (default 64)
+	SendQueue  int           // frames queued per connection before it is dropped (default 32)
 	RateBurst  int           // frames a client may send at once (default 30)
 	RatePerSec float64       // sustained frames per second (default 8)
 	PingPeriod time.Duration // default 50s; the read deadline is 1.2× this
@@ -59,7 +59,7 @@ func New(o Opts) *Handler {
 		h.now = time.Now
 	}
 	if h.opts.SendQueue <= 0 {
-		h.opts.SendQueue = 64
+		h.opts.SendQueue = 32
 	}
 	if h.opts.RateBurst <= 0 {
 		h.opts.RateBurst = 30

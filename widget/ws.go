@@ -68,6 +68,10 @@ type outItem struct {
 	conv   string
 	seq    int64
 	close  *closeMsg
+	// hold pauses forwarding hub frames (they wait in the subscription's
+	// buffer) until an item with release: so the `started` frame precedes
+	// the events of the conversation it names.
+	hold, release bool
 }
 
 type closeMsg struct {
@@ -211,6 +215,12 @@ func (c *conn) writer() {
 			}
 			if it.sub != nil {
 				sub, hub = it.sub, it.sub.C
+			}
+			if it.hold {
+				hub = nil
+			}
+			if it.release && sub != nil {
+				hub = sub.C
 			}
 			if it.close != nil {
 				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(it.close.code, it.close.text), time.Now().Add(writeWait))
@@ -481,19 +491,28 @@ func (c *conn) onStart(ctx context.Context, f inFrame) error {
 		c.reply(errorFrame("missing_field", "on must be open, load or delay", ""))
 		return nil
 	}
+	c.queue(&outItem{hold: true})
+	released := false
+	defer func() {
+		if !released {
+			c.queue(&outItem{release: true})
+		}
+	}()
 	cv, err := c.h.live.Start(ctx, c.v, slug, c.page)
-	if errors.Is(err, livechat.ErrNotFound) {
+	var r *livechat.RefusedError
+	if errors.Is(err, livechat.ErrNotFound) || (errors.As(err, &r) && r.Code == livechat.CodeNotAllowed) {
 		c.reply(errorFrame("no_playbook", "no playbook starts here now", ""))
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	c.reply(mustFrame(struct {
+	released = true
+	c.queue(&outItem{release: true, frames: [][]byte{mustFrame(struct {
 		Type         string   `json:"type"`
 		Conversation string   `json:"conversation"`
 		Bot          *botInfo `json:"bot,omitempty"`
-	}{"started", cv.ID, c.botOf(ctx, cv)}))
+	}{"started", cv.ID, c.botOf(ctx, cv)})}})
 	return nil
 }
 
