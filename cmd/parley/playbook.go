@@ -7,6 +7,10 @@ func runPlaybook(sub string, args []string, stdin io.Reader, stdout, stderr io.W
 	switch sub {
 	case "validate":
 		return runPlaybookValidate(args, stdout, stderr), true
+	case "import":
+		return runPlaybookImport(args, stdout, stderr), true
+	case "export":
+		return runPlaybookExport(args, stdout, stderr), true
 	case "try":
 		return runPlaybookTry(args, stdin, stdout, stderr), true
 	}
