@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -87,4 +88,14 @@ func wantMessage(t *testing.T, err error, field, msg string) {
 		}
 	}
 	t.Fatalf("want %s: %s, got %v", field, msg, err)
+}
+
+// crmWithClock returns a Manager on the same database with a fixed clock.
+func crmWithClock(t *testing.T, m *crm.Manager, now func() time.Time) *crm.Manager {
+	t.Helper()
+	c, err := crm.New(context.Background(), crm.Opts{DB: m.DB(), BcryptCost: bcrypt.MinCost, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
