@@ -29,8 +29,9 @@ const (
 )
 
 var upgrader = websocket.Upgrader{
-	// Zero read size reuses net/http's 4 KB reader; a pooled write buffer is
-	// held only while writing. Both keep an idle socket small.
+	// Chat frames are small: a 1 KB read buffer, and a pooled write buffer
+	// held only while writing, keep an idle socket small.
+	ReadBufferSize:  1024,
 	WriteBufferPool: &sync.Pool{},
 	// The Origin is checked against the site before Upgrade is called, so a
 	// wrong one gets a plain 403 with a JSON body.
@@ -90,8 +91,6 @@ func (h *Handler) socket(c *gin.Context) {
 	}
 	c.Abort() // gin must not write anything on the hijacked connection
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	defer ws.Close()
 
 	token := c.Query("token")
 	var v livechat.Visitor
@@ -100,11 +99,15 @@ func (h *Handler) socket(c *gin.Context) {
 	}
 	if token == "" || errors.Is(err, livechat.ErrNotFound) {
 		closeWith(ws, CloseUnknownVisitor, "unknown visitor token", errorFrame("unknown_visitor", "register again: POST /widget/v1/visitors", ""))
+		cancel()
+		ws.Close()
 		return
 	}
 	if err != nil {
 		h.log.Error("widget: visitor by token", "err", err)
 		closeWith(ws, websocket.CloseTryAgainLater, "try again", errorFrame("internal", "something went wrong; try again", ""))
+		cancel()
+		ws.Close()
 		return
 	}
 
@@ -114,13 +117,20 @@ func (h *Handler) socket(c *gin.Context) {
 	h.connMu.Lock()
 	h.conns++
 	h.connMu.Unlock()
-	defer func() {
-		h.connMu.Lock()
-		h.conns--
-		h.connMu.Unlock()
-	}()
+	// Fresh goroutines rather than this one: net/http's handler goroutine
+	// has a deep stack by now (gin, the upgrade), which an idle socket would
+	// otherwise keep for its whole life.
 	go cn.writer()
-	cn.reader()
+	go func() {
+		defer func() {
+			cancel()
+			ws.Close()
+			h.connMu.Lock()
+			h.conns--
+			h.connMu.Unlock()
+		}()
+		cn.reader()
+	}()
 }
 
 // closeWith sends one frame and a close, for connections refused after the upgrade.
