@@ -177,10 +177,15 @@ func TestIdempotencyKeyConcurrent(t *testing.T) {
 		res := e.do(req{method: "POST", path: "/api/v1/groups", token: e.adminToken,
 			body: map[string]string{"name": "Support"}, header: map[string]string{"Idempotency-Key": "k-1"}})
 		expect(t, res, 422)
-		// A failed first request frees its key.
-		res = e.do(req{method: "POST", path: "/api/v1/groups", token: e.adminToken,
-			body: map[string]string{"name": ""}, header: map[string]string{"Idempotency-Key": "k-2"}})
-		expect(t, res, 422)
+		// A refusal is a result too: the same request gets it again, replayed.
+		for i := 0; i < 2; i++ {
+			res = e.do(req{method: "POST", path: "/api/v1/groups", token: e.adminToken,
+				body: map[string]string{"name": ""}, header: map[string]string{"Idempotency-Key": "k-2"}})
+			expect(t, res, 422)
+			if replayed := res.Header.Get("Idempotent-Replayed") == "true"; replayed != (i == 1) {
+				t.Fatalf("attempt %d: Idempotent-Replayed = %v", i, replayed)
+			}
+		}
 		// Keys are per user: the agent's k-1 is its own.
 		res = e.do(req{method: "POST", path: "/api/v1/users/me/tokens", token: e.agentToken,
 			body: map[string]string{"name": "zap"}, header: map[string]string{"Idempotency-Key": "k-1"}})

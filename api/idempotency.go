@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -92,33 +91,9 @@ func (s *Server) idempotent(c *gin.Context) {
 	userID := me(c).ID
 	ctx := c.Request.Context()
 	q := s.idem
-	now := q.now().UTC()
 
-	claimed := false
-	for attempt := 0; attempt < 2 && !claimed; attempt++ {
-		_, err := q.db.ExecContext(ctx, q.sql.Get("insert-idempotency-key"), userID, key, c.Request.Method, c.Request.URL.Path, hash, now)
-		switch {
-		case err == nil:
-			claimed = true
-		case schema.IsUniqueViolation(err):
-			// A key older than the TTL is free again.
-			res, err := q.db.ExecContext(ctx, q.sql.Get("delete-expired-idempotency-key"), userID, key, now.Add(-IdempotencyTTL))
-			if err != nil {
-				s.fail(c, fmt.Errorf("expire idempotency key: %w", err))
-				return
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				s.replay(c, userID, key, hash)
-				return
-			}
-		default:
-			s.fail(c, fmt.Errorf("claim idempotency key: %w", err))
-			return
-		}
-	}
-	if !claimed {
-		s.replay(c, userID, key, hash)
-		return
+	if !s.claimKey(c, userID, key, hash) {
+		return // replayed, refused or failed: the response is written
 	}
 
 	rec := &recorder{ResponseWriter: c.Writer}
@@ -143,43 +118,55 @@ func (s *Server) idempotent(c *gin.Context) {
 	finished = true
 }
 
-// replay answers with the first request's result, waiting for it if that
-// request is still running.
-func (s *Server) replay(c *gin.Context, userID int64, key, hash string) {
+// claimKey makes this request the one that runs for key, or answers it with
+// the result of the request that did. It returns true when the caller must
+// run the handler.
+func (s *Server) claimKey(c *gin.Context, userID int64, key, hash string) bool {
 	ctx := c.Request.Context()
 	q := s.idem
 	deadline := time.Now().Add(15 * time.Second)
 	for {
+		now := q.now().UTC()
+		_, err := q.db.ExecContext(ctx, q.sql.Get("insert-idempotency-key"), userID, key, c.Request.Method, c.Request.URL.Path, hash, now)
+		if err == nil {
+			return true
+		}
+		if !schema.IsUniqueViolation(err) {
+			s.fail(c, fmt.Errorf("claim idempotency key: %w", err))
+			return false
+		}
+		// A key older than the TTL is free again.
+		if _, err := q.db.ExecContext(ctx, q.sql.Get("delete-expired-idempotency-key"), userID, key, now.Add(-IdempotencyTTL)); err != nil {
+			s.fail(c, fmt.Errorf("expire idempotency key: %w", err))
+			return false
+		}
 		var row idemRow
-		err := q.db.GetContext(ctx, &row, q.sql.Get("get-idempotency-key"), userID, key)
-		if errors.Is(err, sql.ErrNoRows) {
-			// The first request failed and freed the key: this one may run.
-			s.fail(c, errStatus(http.StatusConflict, "the first request with this Idempotency-Key failed; retry"))
-			return
-		}
-		if err != nil {
+		err = q.db.GetContext(ctx, &row, q.sql.Get("get-idempotency-key"), userID, key)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			continue // expired, or the first request failed and freed it: claim it
+		case err != nil:
 			s.fail(c, fmt.Errorf("read idempotency key: %w", err))
-			return
-		}
-		if row.Method != c.Request.Method || row.Path != c.Request.URL.Path || row.RequestHash != hash {
+			return false
+		case row.Method != c.Request.Method || row.Path != c.Request.URL.Path || row.RequestHash != hash:
 			s.fail(c, errField(http.StatusUnprocessableEntity, "Idempotency-Key", "was already used for a different request"))
-			return
-		}
-		if row.State == "done" {
+			return false
+		case row.State == "done":
 			c.Header("Idempotent-Replayed", "true")
 			c.Data(row.Status, "application/json; charset=utf-8", []byte(row.Body))
 			c.Abort()
-			return
+			return false
 		}
+		// The first request is still running: wait for its result.
 		if time.Now().After(deadline) {
-			c.Header("Retry-After", strconv.Itoa(1))
+			c.Header("Retry-After", "1")
 			s.fail(c, errStatus(http.StatusConflict, "a request with this Idempotency-Key is still being processed"))
-			return
+			return false
 		}
 		select {
 		case <-ctx.Done():
 			s.fail(c, ctx.Err())
-			return
+			return false
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
