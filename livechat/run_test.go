@@ -513,6 +513,11 @@ func TestAgentChat(t *testing.T) {
 		if _, err := f.s.Assign(f.ctx, c.ID, ann.ID, ann.ID); err != nil {
 			t.Fatalf("re-assign to the holder: %v", err)
 		}
+		// The assignment cancelled the deadline: it never fires.
+		f.clock.Advance(time.Hour)
+		if n, err := f.s.RunDueTimers(f.ctx); err != nil || n != 0 {
+			t.Fatalf("deadline after assignment fired %d, %v", n, err)
+		}
 		a1, err := f.s.AgentMessage(f.ctx, c.ID, ann.ID, "m1", "Hi, I'm Ann")
 		if err != nil {
 			t.Fatal(err)
