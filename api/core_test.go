@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/parley/parley/api"
 	"github.com/parley/parley/crm"
+	"github.com/parley/parley/schema/schematest"
 )
 
 func TestTokenFormsAndRoles(t *testing.T) {
@@ -210,4 +212,25 @@ func TestRateLimitHeadersAnd429(t *testing.T) {
 		// Another token has its own budget.
 		expect(t, e.asAdmin("GET", "/api/v1/users/me", nil), 200)
 	}, func(o *api.Opts) { o.RateLimit = 5; o.RateWindow = time.Hour })
+}
+
+func TestInternalErrorsHideDetails(t *testing.T) {
+	e := newEnv(t, schematest.SQLite(t))
+	e.db.Close() // every query now fails
+	res := e.asAdmin("GET", "/api/v1/users", nil)
+	expect(t, res, 500)
+	var body struct {
+		Error     string `json:"error"`
+		ErrorInfo string `json:"error_info"`
+		RequestID string `json:"request_id"`
+	}
+	if err := json.Unmarshal(res.Raw, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Error != "internal error" || body.RequestID == "" || body.RequestID != res.Header.Get("X-Request-Id") {
+		t.Fatalf("500 body: %s", res.Raw)
+	}
+	if strings.Contains(strings.ToLower(string(res.Raw)), "sql") {
+		t.Fatalf("500 leaks internals: %s", res.Raw)
+	}
 }
