@@ -1,6 +1,7 @@
 package livechat_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -612,6 +613,39 @@ func TestRestartReadTyping(t *testing.T) {
 		}
 		if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "q", Value: "Bo"}); err != nil {
 			t.Fatalf("answer after restart: %v", err)
+		}
+	})
+}
+
+// TestRunFiresDeadlines: the timer loop fires a deadline without anyone
+// calling RunDueTimers, and stops with its context.
+func TestRunFiresDeadlines(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		f.agent("ann", crm.StatusOnline)
+		f.publish(readExample(t, "faq.yaml"))
+		ctx, cancel := context.WithCancel(f.ctx)
+		done := make(chan error, 1)
+		go func() { done <- f.s.Run(ctx) }()
+		v := f.visitor()
+		c, err := f.s.Start(f.ctx, v, "shop-faq", livechat.PageInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "ask", Option: intp(2)}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(61 * time.Second)
+		deadline := time.Now().Add(5 * time.Second)
+		for count(f.events(c.ID), livechat.KindOffline) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("Run did not fire the deadline")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run returned %v", err)
 		}
 	})
 }
