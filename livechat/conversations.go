@@ -231,7 +231,7 @@ func (s *Service) Assign(ctx context.Context, conversationID string, agentID, by
 		}
 		wasWaiting := ch.c.State == StateWaiting
 		ch.c.State, ch.c.AssigneeID, ch.c.AgentJoined, ch.c.Deadline = StateActive, &agentID, true, nil
-		ch.agent = append(ch.agent, agentNote{"conversation.assigned"})
+		ch.agent = append(ch.agent, "conversation.assigned")
 		if _, err := ch.tx.ExecContext(ctx, s.sql.Get("cancel-timers"), conversationID, TimerLiveChatDeadline); err != nil {
 			return fmt.Errorf("cancel timers: %w", err)
 		}
@@ -265,7 +265,7 @@ func (s *Service) close(ctx context.Context, id, author string, visible bool) (C
 		}
 		t := ch.now
 		ch.c.State, ch.c.ClosedAt, ch.c.Deadline = StateClosed, &t, nil
-		ch.agent = append(ch.agent, agentNote{"conversation.closed"})
+		ch.agent = append(ch.agent, "conversation.closed")
 		if _, err := ch.tx.ExecContext(ctx, s.sql.Get("cancel-timers"), id, TimerLiveChatDeadline); err != nil {
 			return fmt.Errorf("cancel timers: %w", err)
 		}

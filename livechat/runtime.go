@@ -111,9 +111,10 @@ func (s *Service) Hello(ctx context.Context, v Visitor, in HelloInput) (Welcome,
 		return Welcome{}, nil, err
 	}
 	id := c.ID
+	// Events may have been added since c was read; the replay has them.
 	w.Conversation, w.Seq = &id, c.LastSeq
-	if len(evs) > 0 {
-		w.Seq = evs[len(evs)-1].Seq
+	if n := len(evs); n > 0 && evs[n-1].Seq > w.Seq {
+		w.Seq = evs[n-1].Seq
 	}
 	return w, evs, nil
 }
@@ -467,7 +468,7 @@ func (s *Service) Rate(ctx context.Context, v Visitor, value, comment string) er
 			return refused(CodeNotAllowed, "a rating needs an agent to have taken part")
 		}
 		ch.c.Rating, ch.c.RatingComment = value, strings.TrimSpace(comment)
-		ch.agent = append(ch.agent, agentNote{"conversation.updated"})
+		ch.agent = append(ch.agent, "conversation.updated")
 		_, err := ch.tx.ExecContext(ctx, s.sql.Get("set-rating"), value, ch.c.RatingComment, c.ID)
 		return err
 	})

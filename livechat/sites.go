@@ -84,7 +84,7 @@ const (
 	OutsideMessage = "message" // the widget shows the offline message (messenger mode)
 )
 
-// DefaultTexts are the built-in widget texts; a site's Texts override them key by key.
+// defaultTexts are the built-in widget texts; a site's Texts override them key by key.
 var defaultTexts = map[string]SiteTexts{
 	"en": {Launcher: "Chat with us", Header: "We're here to help", OfflineMessage: "We're away right now. Leave a message and we'll get back to you.", Placeholder: "Type a message…", AgentJoined: "%s joined", Restart: "Start over"},
 	"fr": {Launcher: "Discutons", Header: "Nous sommes là pour vous aider", OfflineMessage: "Nous sommes absents pour le moment. Laissez un message, nous vous répondrons.", Placeholder: "Écrivez un message…", AgentJoined: "%s a rejoint la conversation", Restart: "Recommencer"},

@@ -29,11 +29,7 @@ type change struct {
 	prog   *playbook.Program // loaded lazily for the pinned version
 	timer  bool              // a timer was created: wake Run
 	capt   bool              // a capture was recorded: apply it after the commit
-	agent  []agentNote       // extra agent frames (conversation.created, assigned, ...)
-}
-
-type agentNote struct {
-	name string
+	agent  []string          // extra agent events: conversation.created, .assigned, .closed, .updated
 }
 
 // newUUID makes a random (version 4) UUID for conversation ids: not
@@ -96,8 +92,8 @@ func (s *Service) create(ctx context.Context, v Visitor, pb *int64, version int,
 		}
 		c := Conversation{ID: id, State: state, SiteID: v.SiteID, VisitorID: v.ID, PlaybookID: pb, PlaybookVersion: version, AddTime: now, LastEventAt: now}
 		ch = &change{s: s, ctx: ctx, tx: tx, c: c, before: c, now: now}
-		ch.before.State = "" // so the agent side hears conversation.created
-		ch.agent = append(ch.agent, agentNote{"conversation.created"})
+		ch.before.State = "" // created, not updated: no conversation.updated on top
+		ch.agent = append(ch.agent, "conversation.created")
 		if err := fn(ch); err != nil {
 			return err
 		}
@@ -268,14 +264,14 @@ func (s *Service) afterCommit(ctx context.Context, ch *change, unlock func()) {
 	}
 	notes := ch.agent
 	if ch.before.State != "" && (c.State != ch.before.State || !sameID(c.AssigneeID, ch.before.AssigneeID) || c.Unread != ch.before.Unread) {
-		notes = append(notes, agentNote{"conversation.updated"})
+		notes = append(notes, "conversation.updated")
 	}
 	var lastID int64
 	if n := len(ch.events); n > 0 {
 		lastID = ch.events[n-1].ID
 	}
 	for _, n := range notes {
-		f := Frame{ConversationID: c.ID, VisitorID: c.VisitorID, State: c.State, EventID: lastID, Agent: agentFrame(lastID, n.name, c)}
+		f := Frame{ConversationID: c.ID, VisitorID: c.VisitorID, State: c.State, EventID: lastID, Agent: agentFrame(lastID, n, c)}
 		if c.AssigneeID != nil {
 			f.AssigneeID = *c.AssigneeID
 		}
