@@ -43,6 +43,10 @@ func newEnv(t *testing.T, db *schema.DB, opts ...envOpt) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As serve does at start: a fresh workspace has the default pipeline.
+	if _, err := m.EnsureDefaultPipeline(ctx); err != nil {
+		t.Fatal(err)
+	}
 	o := api.Opts{DB: db, CRM: m, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, f := range opts {
 		f(&o)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/parley/parley/crm"
 )
 
 // openAPI builds the OpenAPI 3 document from the route table once.
@@ -18,6 +20,8 @@ type openAPIDoc struct {
 }
 
 var typeTime = reflect.TypeOf(time.Time{})
+
+var typeNullablePkg = reflect.TypeOf(crm.Nullable[int]{}).PkgPath()
 
 // schemaOf describes a Go type as a JSON schema, following json tags. Named
 // struct types become components so the document stays readable.
@@ -30,6 +34,20 @@ func schemaOf(t reflect.Type, comps map[string]any) map[string]any {
 	}
 	if m, ok := reflect.New(t).Interface().(interface{ OpenAPISchema() map[string]any }); ok {
 		return m.OpenAPISchema()
+	}
+	// crm.Nullable[T], a PATCH field that null clears, is T or null on the wire.
+	if t.Kind() == reflect.Struct && t.PkgPath() == typeNullablePkg && strings.HasPrefix(t.Name(), "Nullable[") {
+		if v, ok := t.FieldByName("V"); ok {
+			inner := schemaOf(v.Type, comps)
+			if _, isRef := inner["$ref"]; isRef {
+				return map[string]any{"allOf": []any{inner}, "nullable": true}
+			}
+			out := map[string]any{"nullable": true}
+			for k, x := range inner {
+				out[k] = x
+			}
+			return out
+		}
 	}
 	switch t.Kind() {
 	case reflect.Bool:
