@@ -99,3 +99,5 @@ func crmWithClock(t *testing.T, m *crm.Manager, now func() time.Time) *crm.Manag
 	}
 	return c
 }
+
+func itoa(n int64) string { return fmt.Sprint(n) }
