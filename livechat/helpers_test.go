@@ -2,6 +2,7 @@ package livechat_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -147,3 +148,19 @@ func count(evs []livechat.Event, kind string) int {
 }
 
 func intp(i int) *int { return &i }
+
+// startLiveChat starts the sample live chat and fills its contact form.
+func (f *fixture) startLiveChat(v livechat.Visitor, name, email, company string) livechat.Conversation {
+	f.t.Helper()
+	c, err := f.s.Start(f.ctx, v, "live-chat", livechat.PageInfo{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for i, val := range []string{name, email, company} {
+		in := livechat.AnswerInput{ClientID: fmt.Sprintf("form-%s-%d", c.ID, i), Card: "contact", Field: i, Value: val}
+		if _, err := f.s.Answer(f.ctx, v, in); err != nil {
+			f.t.Fatalf("contact field %d: %v", i, err)
+		}
+	}
+	return c
+}

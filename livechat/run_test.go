@@ -104,15 +104,7 @@ func TestLiveChatRunDeadline(t *testing.T) {
 		f.agent("ann", crm.StatusOnline)
 		f.publish(readExample(t, "live-chat.yaml"))
 		v := f.visitor()
-		c, err := f.s.Start(f.ctx, v, "live-chat", livechat.PageInfo{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, val := range []string{"Ann Lee", "ann@acme.test", "Acme"} {
-			if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{ClientID: "f" + string(rune('0'+i)), Card: "contact", Field: i, Value: val}); err != nil {
-				t.Fatalf("field %d: %v", i, err)
-			}
-		}
+		c := f.startLiveChat(v, "Ann Lee", "ann@acme.test", "Acme")
 		c, _ = f.s.GetConversation(f.ctx, c.ID)
 		if c.State != livechat.StateWaiting || c.Deadline == nil || !c.Deadline.Equal(f.clock.Now().Add(90*time.Second)) {
 			t.Fatalf("after handover: %+v", c)
@@ -163,15 +155,7 @@ func TestNobodyOnlineGoesOffline(t *testing.T) {
 		f.agent("ann", crm.StatusInvisible) // invisible does not count
 		f.publish(readExample(t, "live-chat.yaml"))
 		v := f.visitor()
-		c, err := f.s.Start(f.ctx, v, "live-chat", livechat.PageInfo{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, val := range []string{"Ann Lee", "ann@acme.test", ""} {
-			if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "contact", Field: i, Value: val}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		c := f.startLiveChat(v, "Ann Lee", "ann@acme.test", "")
 		evs := f.events(c.ID)
 		if count(evs, "waiting") != 0 || count(evs, "offline") != 1 || count(evs, "captured") != 1 {
 			t.Fatalf("events %v", kinds(evs))
@@ -280,15 +264,7 @@ func TestAssignRacesDeadline(t *testing.T) {
 		f.publish(readExample(t, "live-chat.yaml"))
 		for round := 0; round < 4; round++ {
 			v := f.visitor()
-			c, err := f.s.Start(f.ctx, v, "live-chat", livechat.PageInfo{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, val := range []string{"Ann", "ann@acme.test", ""} {
-				if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "contact", Field: i, Value: val}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			c := f.startLiveChat(v, "Ann", "ann@acme.test", "")
 			f.clock.Advance(91 * time.Second)
 			other := f.newService()
 			var wg sync.WaitGroup
@@ -442,15 +418,7 @@ func TestCaptureRepairedAfterCrash(t *testing.T) {
 		f := newFixture(t, db)
 		f.publish(readExample(t, "live-chat.yaml"))
 		v := f.visitor()
-		c, err := f.s.Start(f.ctx, v, "live-chat", livechat.PageInfo{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, val := range []string{"Ann Lee", "ann@acme.test", ""} {
-			if _, err := f.s.Answer(f.ctx, v, livechat.AnswerInput{Card: "contact", Field: i, Value: val}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		c := f.startLiveChat(v, "Ann Lee", "ann@acme.test", "")
 		c, _ = f.s.GetConversation(f.ctx, c.ID)
 		if c.LeadID == nil {
 			t.Fatalf("no lead: %v", kinds(f.events(c.ID)))
