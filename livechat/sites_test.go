@@ -155,5 +155,13 @@ func TestVisitorTokensAreStoredHashed(t *testing.T) {
 		if v.Visits != 2 {
 			t.Fatalf("visits after a 31 min gap = %d", v.Visits)
 		}
+		for _, site := range []int64{f.site.ID, 0} {
+			if vs, err := f.s.ListVisitors(f.ctx, site, f.clock.Now().Add(-time.Minute), 0); err != nil || len(vs) != 1 || vs[0].ID != v.ID {
+				t.Fatalf("online visitors of site %d: %v %v", site, vs, err)
+			}
+		}
+		if vs, _ := f.s.ListVisitors(f.ctx, other.ID, time.Time{}, 0); len(vs) != 0 {
+			t.Fatalf("visitors of another site: %v", vs)
+		}
 	})
 }
