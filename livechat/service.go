@@ -8,6 +8,25 @@
 // Every conversation event is stored (with a per-conversation seq allocated in
 // the same transaction as the interpreter state) before it is published, so a
 // client that reconnects with its last seq gets exactly what it missed.
+//
+// Concurrency, in one place:
+//   - every change to a conversation runs in one transaction that first takes
+//     the conversation's row lock (lock-conversation), then steps the
+//     interpreter, stores the events and saves the state;
+//   - races that must have one winner are conditional updates whose row
+//     count decides: assign (WHERE state IN waiting/offline/bot AND
+//     assignee_id IS NULL), the deadline (claim-timer WHERE NOT done, then
+//     WHERE state = 'waiting'), close, finishing a capture;
+//   - idempotent frames carry a client_id; UNIQUE(conversation_id, client_id)
+//     decides between racing resends;
+//   - captures are recorded in the step's transaction (conversation_captures)
+//     and applied to the CRM after the commit; crm.Capture is at most once per
+//     (conversation, card), so a retry after a crash (on hello, or by Run)
+//     creates nothing twice.
+//
+// Errors are crm's kinds (ErrNotFound, ErrConflict, ErrForbidden,
+// *crm.InvalidError), plus *RefusedError for visitor frames the socket
+// answers with an error frame, and *ProblemsError for invalid playbooks.
 package livechat
 
 import (
