@@ -312,6 +312,7 @@ func TestAssignRacesDeadline(t *testing.T) {
 			if count(evs, "agent_joined") != 1 || count(evs, "offline") > 1 || (offline >= 0 && offline > joined) {
 				t.Fatalf("round %d: both outcomes: %v", round, kinds(evs))
 			}
+			t.Logf("round %d: deadline first: %v", round, offline >= 0)
 			if (offline >= 0) != (fired == 1) {
 				t.Fatalf("round %d: %d timers fired, events %v", round, fired, kinds(evs))
 			}
