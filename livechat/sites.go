@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parley/parley/crm"
+	"github.com/parley/parley/playbook"
 )
 
 // Site is a website that shows the widget. SiteKey is public (it is in the
@@ -308,49 +309,8 @@ func (s Site) InHours(now time.Time) bool {
 
 // ShowsOn tells whether the widget shows on path: it must match an Include
 // glob (when there are any) and no Exclude glob.
-func (s Site) ShowsOn(path string) bool { return pagesMatch(s.Pages.Include, s.Pages.Exclude, path) }
-
-// pagesMatch applies include/exclude globs to a path.
-func pagesMatch(include, exclude []string, path string) bool {
-	if path == "" {
-		path = "/"
-	}
-	for _, g := range exclude {
-		if glob(g, path) {
-			return false
-		}
-	}
-	if len(include) == 0 {
-		return true
-	}
-	for _, g := range include {
-		if glob(g, path) {
-			return true
-		}
-	}
-	return false
-}
-
-// glob matches s against pattern, where `*` matches any run of characters
-// (slashes included) and everything else matches itself.
-func glob(pattern, s string) bool {
-	parts := strings.Split(pattern, "*")
-	if len(parts) == 1 {
-		return pattern == s
-	}
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	last := parts[len(parts)-1]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, p)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(p):]
-	}
-	return len(s) >= len(last) && strings.HasSuffix(s, last)
+func (s Site) ShowsOn(path string) bool {
+	return playbook.PagesMatch(s.Pages.Include, s.Pages.Exclude, path)
 }
 
 // OriginAllowed tells whether a page with the given Origin header may use

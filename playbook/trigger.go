@@ -12,7 +12,7 @@ func (p *Program) TriggerMatches(env Env) bool {
 	if t == nil {
 		return true
 	}
-	if t.Pages != nil && !pagesMatch(t.Pages.Include, t.Pages.Exclude, env.Page.Path) {
+	if t.Pages != nil && !PagesMatch(t.Pages.Include, t.Pages.Exclude, env.Page.Path) {
 		return false
 	}
 	if p.when == nil {
@@ -24,9 +24,10 @@ func (p *Program) TriggerMatches(env Env) bool {
 	return err == nil && ok
 }
 
-// pagesMatch: the path must match an include pattern (when there are any)
-// and no exclude pattern.
-func pagesMatch(include, exclude []string, path string) bool {
+// PagesMatch applies include/exclude globs to a URL path: the path must
+// match an include pattern (when there are any) and no exclude pattern. The
+// widget's site page rules use the same matching as playbook triggers.
+func PagesMatch(include, exclude []string, path string) bool {
 	if path == "" {
 		path = "/"
 	}
@@ -64,5 +65,7 @@ func globMatch(pattern, s string) bool {
 		}
 		s = s[i+len(part):]
 	}
-	return strings.HasSuffix(s, parts[len(parts)-1])
+	// The suffix must not overlap what the prefix and middle parts used.
+	last := parts[len(parts)-1]
+	return len(s) >= len(last) && strings.HasSuffix(s, last)
 }

@@ -44,3 +44,25 @@ cards:
 		t.Error("a playbook without trigger should match")
 	}
 }
+
+func TestPagesMatch(t *testing.T) {
+	cases := []struct {
+		include, exclude []string
+		path             string
+		want             bool
+	}{
+		{nil, nil, "/anything", true},
+		{[]string{"/pricing*"}, nil, "/pricing/teams", true},
+		{[]string{"/pricing*"}, nil, "/about", false},
+		{[]string{"/a*a"}, nil, "/a", false}, // prefix and suffix may not overlap
+		{[]string{"/a*a"}, nil, "/aa", true},
+		{nil, []string{"/careers*"}, "/careers/dev", false},
+		{[]string{"*"}, []string{"/admin*"}, "/admin", false},
+		{[]string{"/"}, nil, "", true}, // an empty path is the home page
+	}
+	for _, c := range cases {
+		if got := PagesMatch(c.include, c.exclude, c.path); got != c.want {
+			t.Errorf("PagesMatch(%v, %v, %q) = %v, want %v", c.include, c.exclude, c.path, got, c.want)
+		}
+	}
+}
