@@ -171,12 +171,13 @@ func (m *Manager) validateLead(ctx context.Context, l *Lead) error {
 		p.Add("source_name", fmt.Sprintf("must be one of %s, %s, %s, %s", SourceChatbot, SourceLiveChat, SourceAPI, SourceManual))
 	}
 	l.ConversationID = emptyToNil(l.ConversationID)
-	l.LabelIDs = slices.Compact(slices.Sorted(slices.Values(l.LabelIDs)))
 	refs := []ref{refTo("person_id", refPerson, l.PersonID), refTo("organization_id", refOrg, l.OrganizationID),
 		refTo("owner_id", refUser, l.OwnerID)}
+	// Problems name positions in the input, so check before removing duplicates.
 	for i, id := range l.LabelIDs {
 		refs = append(refs, refTo(fmt.Sprintf("label_ids[%d]", i), refLabel, &id))
 	}
+	l.LabelIDs = slices.Compact(slices.Sorted(slices.Values(l.LabelIDs)))
 	if err := m.checkRefs(ctx, &p, refs...); err != nil {
 		return err
 	}
