@@ -119,3 +119,40 @@ func TestUsersGroupsTokensSessions(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestOnlineCounts(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		ctx := context.Background()
+		m := newManager(t, db)
+		mk := func(name, status string) crm.User {
+			u, err := m.CreateUser(ctx, crm.UserInput{Name: name, Email: name + "@example.com"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.SetUserStatus(ctx, u.ID, status); err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		a, b, c := mk("ann", crm.StatusOnline), mk("bob", crm.StatusInvisible), mk("cyd", crm.StatusOnline)
+		d := mk("dan", crm.StatusOnline)
+		off := false
+		if _, err := m.UpdateUser(ctx, d.ID, crm.UserPatch{Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.CreateGroup(ctx, crm.GroupInput{Name: ptr("Sales"), UserIDs: &[]int64{a.ID, b.ID, d.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.CreateGroup(ctx, crm.GroupInput{Name: ptr("Support"), UserIDs: &[]int64{b.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		_ = c
+		all, by, err := m.OnlineCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all != 2 || by["Sales"] != 1 || by["Support"] != 0 {
+			t.Fatalf("OnlineCounts = %d %v, want 2 (ann, cyd), Sales 1 (ann)", all, by)
+		}
+	})
+}

@@ -4,36 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-
-	"github.com/parley/parley/crm"
 )
 
 // presence counts active agents whose status is online: all of them, and
 // per group name. Invisible agents get no new chats, so they do not count.
 func (s *Service) presence(ctx context.Context) (int, map[string]int, error) {
-	users, err := s.crm.ListUsers(ctx)
+	all, byGroup, err := s.crm.OnlineCounts(ctx)
 	if err != nil {
 		return 0, nil, fmt.Errorf("presence: %w", err)
 	}
-	groups, err := s.crm.ListGroups(ctx)
-	if err != nil {
-		return 0, nil, fmt.Errorf("presence: %w", err)
-	}
-	online := map[int64]bool{}
-	for _, u := range users {
-		if u.Active && u.Status == crm.StatusOnline {
-			online[u.ID] = true
-		}
-	}
-	byGroup := map[string]int{}
-	for _, g := range groups {
-		for _, id := range g.UserIDs {
-			if online[id] {
-				byGroup[g.Name]++
-			}
-		}
-	}
-	return len(online), byGroup, nil
+	return all, byGroup, nil
 }
 
 // AgentsOnline counts active agents whose status is online (invisible does

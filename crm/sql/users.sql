@@ -82,3 +82,12 @@ DELETE FROM sessions WHERE id_hash = ?;
 
 -- name: delete-expired-sessions
 DELETE FROM sessions WHERE expires_at <= ?;
+
+-- name: count-online
+SELECT COUNT(*) FROM users WHERE active = ? AND status = 'online';
+
+-- name: count-online-by-group
+SELECT g.name AS name, COUNT(*) AS n
+FROM groups g JOIN group_members gm ON gm.group_id = g.id JOIN users u ON u.id = gm.user_id
+WHERE u.active = ? AND u.status = 'online'
+GROUP BY g.name;
