@@ -3,7 +3,6 @@ package crm
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"strings"
 )
 
 // newUUID returns a random (version 4) UUID in its canonical text form.
@@ -15,24 +14,4 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
-
-// validUUID accepts the canonical 8-4-4-4-12 hex form, any case.
-func validUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range strings.ToLower(s) {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-				return false
-			}
-		}
-	}
-	return true
 }
