@@ -90,6 +90,9 @@ const STYLE = `
 .cp .err{margin:4px 14px 0}
 .ft{display:flex;justify-content:space-between;align-items:center;margin-top:6px;padding:0 6px;font-size:11px;color:#94a3b8}
 .skip{font:inherit;font-size:12px;background:none;border:0;color:var(--c);cursor:pointer;padding:0}
+.l.o svg.c,.l:not(.o) svg.x2{display:none}
+.bd{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#ef4444;color:#fff;font:600 11px/20px system-ui,sans-serif;text-align:center;padding:0 5px;box-shadow:0 0 0 2px #fff}
+.bd:empty{display:none}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:480px){.p{inset:0;width:auto;height:auto;border-radius:0;bottom:0}.p.open~.l{display:none}}
 @media (prefers-reduced-motion:reduce){.p,.m{transition:none;animation:none}}
@@ -98,10 +101,10 @@ const STYLE = `
 // The widget's own strings; site texts (launcher, header, placeholder,
 // offline message, "%s joined", restart) come from the config.
 const I18N = {
-  en: { send: "Send", close: "Close chat", online: "Online", away: "Away · we'll get back to you", typing: "%s is typing…", seen: "Seen", edit: "Edit", skip: "Skip", required: "This field is required", email: "Please enter a valid email address", phone: "Please enter a valid phone number", number: "Please enter a number", url: "Please enter a valid web address", date: "Please enter a date", choose: "Choose an option above", rate: "How was your chat?", thanks: "Thanks for your feedback!", ended: "The chat has ended", newchat: "New chat", reconnecting: "Reconnecting…", left: "%s left the chat", you: "You", good: "Good", bad: "Bad", answer: "Your answer…" },
-  fr: { send: "Envoyer", close: "Fermer la discussion", online: "En ligne", away: "Absents · nous vous répondrons", typing: "%s écrit…", seen: "Vu", edit: "Modifier", skip: "Passer", required: "Ce champ est obligatoire", email: "Saisissez une adresse e-mail valide", phone: "Saisissez un numéro de téléphone valide", number: "Saisissez un nombre", url: "Saisissez une adresse web valide", date: "Saisissez une date", choose: "Choisissez une option ci-dessus", rate: "Comment s'est passée la discussion ?", thanks: "Merci pour votre avis !", ended: "La discussion est terminée", newchat: "Nouvelle discussion", reconnecting: "Reconnexion…", left: "%s a quitté la discussion", you: "Vous", good: "Bien", bad: "Pas bien", answer: "Votre réponse…" },
-  es: { send: "Enviar", close: "Cerrar el chat", online: "En línea", away: "Ausentes · te responderemos", typing: "%s está escribiendo…", seen: "Visto", edit: "Editar", skip: "Omitir", required: "Este campo es obligatorio", email: "Introduce un correo electrónico válido", phone: "Introduce un teléfono válido", number: "Introduce un número", url: "Introduce una dirección web válida", date: "Introduce una fecha", choose: "Elige una opción", rate: "¿Qué tal la conversación?", thanks: "¡Gracias por tu opinión!", ended: "La conversación ha terminado", newchat: "Nueva conversación", reconnecting: "Reconectando…", left: "%s salió del chat", you: "Tú", good: "Bien", bad: "Mal", answer: "Tu respuesta…" },
-  pt: { send: "Enviar", close: "Fechar a conversa", online: "Online", away: "Ausentes · responderemos em breve", typing: "%s está digitando…", seen: "Visto", edit: "Editar", skip: "Pular", required: "Este campo é obrigatório", email: "Digite um e-mail válido", phone: "Digite um telefone válido", number: "Digite um número", url: "Digite um endereço web válido", date: "Digite uma data", choose: "Escolha uma opção acima", rate: "Como foi a conversa?", thanks: "Obrigado pela avaliação!", ended: "A conversa terminou", newchat: "Nova conversa", reconnecting: "Reconectando…", left: "%s saiu da conversa", you: "Você", good: "Bom", bad: "Ruim", answer: "Sua resposta…" },
+  en: { send: "Send", close: "Close chat", online: "Online", away: "Away · we'll get back to you", typing: "%s is typing…", seen: "Seen", edit: "Edit", skip: "Skip", required: "This field is required", email: "Please enter a valid email address", phone: "Please enter a valid phone number", number: "Please enter a number", url: "Please enter a valid web address", date: "Please enter a date", choose: "Choose an option above", form: "Fill in the form above", rate: "How was your chat?", thanks: "Thanks for your feedback!", ended: "The chat has ended", newchat: "New chat", reconnecting: "Reconnecting…", left: "%s left the chat", you: "You", good: "Good", bad: "Bad", answer: "Your answer…" },
+  fr: { send: "Envoyer", close: "Fermer la discussion", online: "En ligne", away: "Absents · nous vous répondrons", typing: "%s écrit…", seen: "Vu", edit: "Modifier", skip: "Passer", required: "Ce champ est obligatoire", email: "Saisissez une adresse e-mail valide", phone: "Saisissez un numéro de téléphone valide", number: "Saisissez un nombre", url: "Saisissez une adresse web valide", date: "Saisissez une date", choose: "Choisissez une option ci-dessus", form: "Remplissez le formulaire ci-dessus", rate: "Comment s'est passée la discussion ?", thanks: "Merci pour votre avis !", ended: "La discussion est terminée", newchat: "Nouvelle discussion", reconnecting: "Reconnexion…", left: "%s a quitté la discussion", you: "Vous", good: "Bien", bad: "Pas bien", answer: "Votre réponse…" },
+  es: { send: "Enviar", close: "Cerrar el chat", online: "En línea", away: "Ausentes · te responderemos", typing: "%s está escribiendo…", seen: "Visto", edit: "Editar", skip: "Omitir", required: "Este campo es obligatorio", email: "Introduce un correo electrónico válido", phone: "Introduce un teléfono válido", number: "Introduce un número", url: "Introduce una dirección web válida", date: "Introduce una fecha", choose: "Elige una opción", form: "Completa el formulario", rate: "¿Qué tal la conversación?", thanks: "¡Gracias por tu opinión!", ended: "La conversación ha terminado", newchat: "Nueva conversación", reconnecting: "Reconectando…", left: "%s salió del chat", you: "Tú", good: "Bien", bad: "Mal", answer: "Tu respuesta…" },
+  pt: { send: "Enviar", close: "Fechar a conversa", online: "Online", away: "Ausentes · responderemos em breve", typing: "%s está digitando…", seen: "Visto", edit: "Editar", skip: "Pular", required: "Este campo é obrigatório", email: "Digite um e-mail válido", phone: "Digite um telefone válido", number: "Digite um número", url: "Digite um endereço web válido", date: "Digite uma data", choose: "Escolha uma opção acima", form: "Preencha o formulário acima", rate: "Como foi a conversa?", thanks: "Obrigado pela avaliação!", ended: "A conversa terminou", newchat: "Nova conversa", reconnecting: "Reconectando…", left: "%s saiu da conversa", you: "Você", good: "Bom", bad: "Ruim", answer: "Sua resposta…" },
 };
 
 const SEND_ICON = '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z"/></svg>';
@@ -191,6 +194,8 @@ class Widget {
     this.s.pending ||= [];
     this.seq = 0;                      // last event seq shown (this page load)
     this.backoff = 0;
+    this.unread = 0;
+    this.liveFrom = 0;
     this.online = !!this.cfg.online;
     this.agent = null;                 // the agent who joined, shown instead of the bot
     this.bot = null;
@@ -248,13 +253,19 @@ class Widget {
     this.sendBtn.innerHTML = SEND_ICON;
     this.err = h("div", { class: "err", role: "alert", id: "pw-err" });
     this.skipBtn = h("button", { class: "skip", type: "button", hidden: true, onclick: () => this.submit(true) }, this.tr("skip"));
-    const form = h("form", { class: "cf", onsubmit: e => { e.preventDefault(); this.submit(); } }, this.input, this.sendBtn);
+    const form = h("form", { class: "cf", novalidate: true, onsubmit: e => { e.preventDefault(); this.submit(); } }, this.input, this.sendBtn);
     panel.append(
       h("div", { class: "hd" }, this.avEl, h("div", { class: "ti" }, this.nameEl, this.stEl), x),
       this.banner, this.recon, this.list,
       h("div", { class: "cp" }, form, this.err, h("div", { class: "ft" }, this.skipBtn, h("span", {}, "Powered by Parley"))));
     host.append(panel);
     const launcher = this.api.launcher;
+    // The bubble turns into a close button while the panel is open, and
+    // counts messages that arrived while it was closed.
+    launcher.querySelector("svg").classList.add("c");
+    launcher.insertAdjacentHTML("beforeend", CLOSE_ICON.replace("<svg", '<svg class="x2"'));
+    this.badge = h("span", { class: "bd", "aria-hidden": "true" });
+    launcher.append(this.badge);
     root.append(host);
     host.append(launcher); // after the panel, so the mobile rule `.p.open~.l` can hide it
     launcher.onclick = () => this.isOpen ? this.close() : this.open({ focus: true });
@@ -279,6 +290,9 @@ class Widget {
 
   open(o = {}) {
     this.panel.classList.add("open");
+    this.api.launcher.classList.add("o");
+    this.unread = 0;
+    this.badge.textContent = "";
     this.api.launcher.setAttribute("aria-expanded", "true");
     if (!this.s.open) { this.s.open = true; this.save(); }
     if (this.welcomed && !this.s.conv && !this.starting && !this.noPlaybook) this.start({});
@@ -289,6 +303,7 @@ class Widget {
 
   close() {
     this.panel.classList.remove("open");
+    this.api.launcher.classList.remove("o");
     this.api.launcher.setAttribute("aria-expanded", "false");
     this.s.open = false;
     this.save();
@@ -373,6 +388,7 @@ class Widget {
         this.backoff = 0;
         this.recon.textContent = "";
         this.online = f.online;
+        this.liveFrom = f.seq; // what the replay brings was seen before
         if (f.bot) this.bot = f.bot;
         if ((f.conversation || "") != (this.s.conv || "")) this.reset(f.conversation);
         for (const p of this.s.pending) this.ws.send(JSON.stringify(p));
@@ -408,7 +424,7 @@ class Widget {
   reset(conv) {
     this.s.conv = conv || "";
     this.save();
-    this.seq = 0;
+    this.seq = this.liveFrom = 0;
     this.list.replaceChildren();
     this.forms = {}; this.bySeq = {}; this.waiting = null; this.agent = null; this.agentTook = false;
     this.composer();
@@ -430,6 +446,9 @@ class Widget {
     this.seq = ev.seq;
     this.hideTyping();
     const k = ev.kind;
+    if (!this.isOpen && ev.seq > this.liveFrom && /^(bot_message|question|agent_message|waiting|offline|end)$/.test(k)) {
+      this.badge.textContent = ++this.unread > 9 ? "9+" : this.unread;
+    }
     if (k == "bot_message" || k == "waiting" || k == "offline") this.botSay(ev.html ?? ev.online_html, ev.text);
     else if (k == "question") this.question(ev);
     else if (k == "invalid") this.invalid(ev);
@@ -514,7 +533,8 @@ class Widget {
     const kind = KINDS[ev.input] || KINDS.text;
     const inp = h("input", { type: kind[0], autocomplete: kind[1], "aria-label": ev.text || "", required: ev.required !== false, "aria-describedby": "pw-fe-" + ev.card + ev.field });
     if (ev.value) inp.value = ev.value;
-    const err = h("div", { class: "err", role: "alert", id: "pw-fe-" + ev.card + ev.field });
+    // A refused answer is followed by the same question again: keep its message.
+    const err = h("div", { class: "err", role: "alert", id: "pw-fe-" + ev.card + ev.field, text: r.invalid || "" });
     r.err = err;
     const go = skip => {
       const v = skip ? "" : inp.value.trim();
@@ -525,16 +545,17 @@ class Widget {
       r.sent = v;
       this.sendKept({ type: "answer", card: ev.card, field: ev.field, value: v });
     };
-    inp.addEventListener("keydown", e => { if (e.key == "Enter") { e.preventDefault(); go(); } });
-    r.el.append(h("div", { class: "fi" }, inp,
+    // A real form, so Enter submits natively (keyboards, screen readers, IMEs).
+    r.el.append(h("form", { class: "fi", novalidate: true, onsubmit: e => { e.preventDefault(); go(); } }, inp,
       ev.required === false ? h("button", { class: "sm alt", type: "button", onclick: () => go(true) }, this.tr("skip")) : null,
-      h("button", { class: "sm", type: "button", onclick: () => go() }, "OK")), err);
+      h("button", { class: "sm", type: "submit" }, "OK")), err);
     if (this.isOpen && document.activeElement != inp) setTimeout(() => inp.focus(), 30);
   }
 
   formAnswered(ev) {
     const f = this.forms[ev.card], r = f && f.rows[ev.field];
     if (!r) return;
+    r.invalid = "";
     const val = h("span", { text: ev.label ?? ev.value ?? "" });
     r.el.replaceChildren(h("div", { class: "lb" }, safeHTML(r.q.html ?? r.q.text)), h("div", { class: "val" }, val,
       h("button", { class: "ed", type: "button", "aria-label": this.tr("edit") + ": " + (r.q.text || ""), onclick: () => this.formRow({ ...r.q, value: ev.value }) }, this.tr("edit"))));
@@ -553,7 +574,7 @@ class Widget {
 
   invalid(ev) {
     const f = this.forms[ev.card], r = f && f.rows[ev.field];
-    if (r) { r.err.textContent = ev.text; r.el.querySelectorAll("input,button").forEach(e => e.disabled = false); }
+    if (r) { r.invalid = r.err.textContent = ev.text; r.el.querySelectorAll("input,button").forEach(e => e.disabled = false); }
     else this.err.textContent = ev.text;
   }
 
@@ -605,7 +626,7 @@ class Widget {
     const kind = w && !blocked ? KINDS[w.input] || KINDS.text : KINDS.text;
     i.type = kind[0]; i.autocomplete = kind[1] || "off";
     i.disabled = !!blocked;
-    i.placeholder = blocked ? this.tr("choose") : w ? this.tr("answer") : this.st.placeholder || "";
+    i.placeholder = blocked ? this.tr(w.field >= 0 ? "form" : "choose") : w ? this.tr("answer") : this.st.placeholder || "";
     if (w && w.input == "number") i.inputMode = "decimal"; else i.removeAttribute("inputmode");
     this.skipBtn.hidden = !(w && !blocked && !w.required);
     this.sendBtn.disabled = blocked || !i.value.trim();

@@ -1,0 +1,272 @@
+package widget
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/parley/parley/api"
+	"github.com/parley/parley/crm"
+	"github.com/parley/parley/livechat"
+	"github.com/parley/parley/schema/schematest"
+)
+
+// browser starts headless Chromium for one test. Without Chromium the test
+// is skipped, except in CI, where a missing browser is a failure.
+func browser(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is not installed; .ci/run must install it")
+		}
+		t.Skip("chromium not installed")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.WindowSize(width, height),
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	// The first call starts the browser, which lives as long as its context:
+	// no timeout on that one, a timeout on everything after.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// demoServer is the whole product as `parley serve --demo` runs it: the api
+// router with the widget mounted, on a fresh SQLite file, with a demo site
+// and the live chat sample published.
+type demoServer struct {
+	*env
+	url string
+}
+
+func newDemoServer(t *testing.T) *demoServer {
+	t.Helper()
+	db := schematest.SQLite(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	m, err := crm.New(ctx, crm.Opts{DB: db, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := livechat.New(ctx, livechat.Opts{DB: db, CRM: m, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go live.Run(ctx)
+	h := New(Opts{Live: live})
+	srv, err := api.New(ctx, api.Opts{DB: db, CRM: m, Mount: []func(*gin.Engine, gin.HandlerFunc){h.MountFunc()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	name := "Demo site"
+	color := livechat.Appearance{Color: "#4f46e5", Position: "right", OffsetPx: 25}
+	site, err := live.CreateSite(ctx, livechat.SiteInput{Name: &name, Appearance: &color})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, ctx: ctx, db: db, crm: m, live: live, h: h, site: site}
+	e.publish("live-chat.yaml")
+	return &demoServer{env: e, url: hs.URL}
+}
+
+// shadow is the JS path of an element inside the widget's shadow root.
+func shadow(sel string) string {
+	return fmt.Sprintf(`document.querySelector("#parley-widget")?.shadowRoot?.querySelector(%q)`, sel)
+}
+
+// step is an action with no result, as chromedp.Do takes them.
+type step = chromedp.Action[chromedp.Void]
+
+// into runs a with a result and stores it in p, so it fits among steps.
+func into[T any](p *T, a chromedp.Action[T]) step {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		v, err := a(ctx, tg)
+		*p = v
+		return chromedp.Void{}, err
+	}
+}
+
+func eval[T any](p *T, expr string) step { return into(p, chromedp.Evaluate[T](expr)) }
+
+// until polls a JS condition (evaluated in the page) until it is true.
+func until(cond string) step {
+	var ok bool
+	return into(&ok, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(20*time.Millisecond)))
+}
+
+// js is the selector of an element inside the widget's shadow root.
+func js(sel string) chromedp.JSPath { return chromedp.JSPath(shadow(sel)) }
+
+func has(sel string) string { return shadow(sel) + " != null" }
+
+// count is the JS expression counting matches inside the shadow root.
+func count(sel string) string {
+	return fmt.Sprintf(`document.querySelector("#parley-widget")?.shadowRoot?.querySelectorAll(%q).length`, sel)
+}
+
+func TestBrowserLiveChatSampleEndToEnd(t *testing.T) {
+	s := newDemoServer(t)
+	ctx := browser(t, 1280, 860)
+	run := func(what string, actions ...step) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			txt, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#parley-widget")?.shadowRoot?.querySelector(".p")?.innerHTML || "no panel"`))
+			t.Fatalf("%s: %v\nwidget DOM tail: %s", what, err, txt)
+		}
+	}
+	var launcherMS, readyMS float64
+	run("load the demo page and see the launcher",
+		chromedp.Navigate(s.url+"/demo/pricing"),
+		until(has("button.l")),
+		eval(&launcherMS, `performance.getEntriesByName("parley:launcher")[0].startTime - performance.getEntriesByName("parley:loader")[0].startTime`),
+	)
+	var clickAt float64
+	run("open the chat",
+		eval(&clickAt, `performance.now()`),
+		chromedp.Click(js("button.l")),
+		until(has(".p.open")),
+		until(has(".card .fi input")),
+		eval(&readyMS, `performance.getEntriesByName("parley:ready")[0].startTime`),
+	)
+	t.Logf("loader → launcher %.0f ms; click → widget ready (welcome received) %.0f ms", launcherMS, readyMS-clickAt)
+	if launcherMS > 300 || readyMS-clickAt > 300 {
+		t.Errorf("not interactive within 300 ms: launcher %.0f ms, widget %.0f ms", launcherMS, readyMS-clickAt)
+	}
+
+	var greeting string
+	run("the bot greets by name",
+		into(&greeting, chromedp.Text(js(".ls .m.bot .b"))),
+	)
+	if !strings.Contains(greeting, "We usually answer") {
+		t.Errorf("first bot message %q", greeting)
+	}
+	var header string
+	run("header", into(&header, chromedp.Text(js(".nm"))))
+	if header != "Robin" {
+		t.Errorf("header shows %q, want the playbook's bot Robin", header)
+	}
+
+	// Typed for real; Enter submits the form field. The server refuses a
+	// name with markup: the inline error shows and the field is asked again.
+	run("a refused name",
+		chromedp.SendKeys(js(".card .fi input"), "<b>Ada</b>\r"),
+		until(shadow(".card .err")+`?.textContent.length > 0`),
+	)
+	run("answer the name", // in a fresh, empty input: the question was asked again
+		chromedp.SendKeys(js(".card .fi input"), "Ada Lovelace\r"),
+		until(shadow(".card .row .val span")+`?.textContent == "Ada Lovelace"`),
+		until(has(`.card .fi input[type=email]`)),
+	)
+
+	// Reload mid-flow: the conversation continues where it stopped, the
+	// panel is open again, the answered name is there and the email is asked.
+	var reloadReady float64
+	run("reload mid-flow",
+		chromedp.Reload(),
+		until(has(".p.open")),
+		until(shadow(".card .row .val span")+`?.textContent == "Ada Lovelace"`),
+		until(has(`.card .fi input[type=email]`)),
+		eval(&reloadReady, `performance.getEntriesByName("parley:ready")[0].startTime - performance.getEntriesByName("parley:loader")[0].startTime`),
+	)
+	t.Logf("after reload: loader → widget ready with the conversation replayed %.0f ms", reloadReady)
+	if reloadReady > 300 {
+		t.Errorf("resumed widget not interactive within 300 ms of the loader: %.0f ms", reloadReady)
+	}
+	var bubbles int
+	run("nothing shown twice", eval(&bubbles, count(".card")))
+	if bubbles != 1 {
+		t.Errorf("%d form cards after the reload, want 1", bubbles)
+	}
+
+	// An invalid email is caught inline, before anything is sent.
+	run("invalid email",
+		chromedp.SendKeys(js(`.card .fi input[type=email]`), "not-an-email\r"),
+		until(shadow(".card .fi + .err")+`?.textContent.length > 0`),
+	)
+	run("valid email",
+		eval(new(string), `document.querySelector("#parley-widget").shadowRoot.querySelector(".card .fi input[type=email]").value = ""`),
+		chromedp.SendKeys(js(`.card .fi input[type=email]`), "ada@example.com\r"),
+		until(count(".card .row .val span")+" == 2"),
+	)
+	run("company and hand-over",
+		until(has(`.card .fi input[autocomplete=organization]`)),
+		chromedp.SendKeys(js(`.card .fi input[autocomplete=organization]`), "Analytical <b>Engines</b>\r"),
+		// Nobody is online: the offline message, the capture and the end card.
+		until(has(".end")),
+	)
+	// Visitor text is shown as text: no <b> element was made from it.
+	var company string
+	var bold bool
+	run("visitor text is never HTML",
+		eval(&company, shadow(".card .row:nth-child(3) .val span")+".textContent"),
+		eval(&bold, has(".card b")),
+	)
+	if company != "Analytical <b>Engines</b>" || bold {
+		t.Errorf("company shown as %q (bold element: %v)", company, bold)
+	}
+	var endText, all string
+	run("end card", into(&endText, chromedp.Text(js(".end"))), into(&all, chromedp.Text(js(".ls"))))
+	if !strings.Contains(endText, "Have a great day!") || !strings.Contains(endText, "Start over") {
+		t.Errorf("end card %q", endText)
+	}
+	if !strings.Contains(all, "Everyone is busy right now") {
+		t.Errorf("no offline message in %q", all)
+	}
+
+	var png []byte
+	run("screenshot", into(&png, chromedp.FullScreenshot(100)))
+	if err := os.WriteFile("/tmp/parley-widget.png", png, 0o644); err != nil {
+		t.Log(err)
+	}
+
+	// The lead was created in the CRM, from the conversation.
+	var leads []crm.Lead
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var err error
+		leads, _, err = s.crm.ListLeads(s.ctx, crm.LeadFilter{}, crm.ListParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(leads) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(leads) != 1 {
+		t.Fatalf("%d leads, want 1", len(leads))
+	}
+	if l := leads[0]; !strings.Contains(l.Title, "Ada Lovelace (Analytical <b>Engines</b>)") || l.ConversationID == nil {
+		t.Errorf("lead %+v", l)
+	}
+}
