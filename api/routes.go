@@ -39,6 +39,7 @@ func (s *Server) routeTable() []route {
 	var rs []route
 	rs = append(rs, s.coreRoutes()...)
 	rs = append(rs, s.crmRoutes()...)
+	rs = append(rs, s.builderRoutes()...)
 	rs = append(rs, s.playbookRoutes()...)
 	rs = append(rs, s.siteRoutes()...)
 	return rs
