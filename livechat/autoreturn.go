@@ -1,0 +1,65 @@
+package livechat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// RunAutoReturn gives chats back to the queue when their assignee has not
+// answered the visitor within after, checking every check (default a
+// tenth of after, at least a second), until ctx ends. It is the optional
+// setting of livechat.md; cmd/parley starts it only when configured.
+//
+// Nothing in memory decides: each round reads the overdue chats from the
+// database and unassigns each with a conditional update on its holder, so
+// several servers, or an agent answering at the same moment, race safely
+// (an answer that commits first makes the chat no longer overdue, checked
+// under the row lock; an unassign that commits first makes the answer a 403).
+func (s *Service) RunAutoReturn(ctx context.Context, after, check time.Duration) error {
+	if after <= 0 {
+		return fmt.Errorf("livechat: auto-return needs a positive delay")
+	}
+	if check <= 0 {
+		check = max(after/10, time.Second)
+	}
+	t := time.NewTicker(check)
+	defer t.Stop()
+	for {
+		if _, err := s.ReturnUnanswered(ctx, after); err != nil && ctx.Err() == nil {
+			s.log.Error("livechat: auto-return", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// ReturnUnanswered unassigns every active chat whose visitor has waited
+// longer than after for its assignee, and returns how many it moved.
+func (s *Service) ReturnUnanswered(ctx context.Context, after time.Duration) (int, error) {
+	var rows []struct {
+		ID         string `db:"id"`
+		AssigneeID int64  `db:"assignee_id"`
+	}
+	cutoff := s.nowUTC().Add(-after)
+	if err := s.db.SelectContext(ctx, &rows, s.sql.Get("unanswered-conversations"), cutoff); err != nil {
+		return 0, fmt.Errorf("unanswered: %w", err)
+	}
+	n := 0
+	for _, r := range rows {
+		_, err := s.unassign(ctx, r.ID, r.AssigneeID, 0, &cutoff)
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, ErrConflict), errors.Is(err, ErrNotFound):
+			// Reassigned, closed or returned by another server meanwhile.
+		default:
+			return n, err
+		}
+	}
+	return n, nil
+}
