@@ -150,13 +150,16 @@ func TestBrowserLiveChatSampleEndToEnd(t *testing.T) {
 		until(has("button.l")),
 		eval(&launcherMS, `performance.getEntriesByName("parley:launcher")[0].startTime - performance.getEntriesByName("parley:loader")[0].startTime`),
 	)
+	// The time of the real mousedown in the page, not of chromedp's call,
+	// whose round trips are not the widget's.
 	var clickAt float64
 	run("open the chat",
-		eval(&clickAt, `performance.now()`),
+		eval(new(bool), `document.addEventListener("mousedown", () => window.__down = performance.now(), {capture: true, once: true}) || true`),
 		chromedp.Click(js("button.l")),
 		until(has(".p.open")),
 		until(has(".card .fi input")),
 		eval(&readyMS, `performance.getEntriesByName("parley:ready")[0].startTime`),
+		eval(&clickAt, `window.__down`),
 	)
 	t.Logf("loader → launcher %.0f ms; click → widget ready (welcome received) %.0f ms", launcherMS, readyMS-clickAt)
 	if launcherMS > 300 || readyMS-clickAt > 300 {
@@ -243,11 +246,12 @@ func TestBrowserLiveChatSampleEndToEnd(t *testing.T) {
 		t.Errorf("no offline message in %q", all)
 	}
 
-	var png []byte
-	run("screenshot", into(&png, chromedp.FullScreenshot(100)))
-	if err := os.WriteFile("/tmp/parley-widget.png", png, 0o644); err != nil {
-		t.Log(err)
+	var editable int
+	run("a finished form is no longer editable", eval(&editable, count(".card:not(.done) .ed")))
+	if editable != 0 {
+		t.Errorf("%d edit buttons on a finished form", editable)
 	}
+	screenshot(t, ctx, "/tmp/parley-widget.png")
 
 	// The lead was created in the CRM, from the conversation.
 	var leads []crm.Lead
@@ -268,5 +272,63 @@ func TestBrowserLiveChatSampleEndToEnd(t *testing.T) {
 	}
 	if l := leads[0]; !strings.Contains(l.Title, "Ada Lovelace (Analytical <b>Engines</b>)") || l.ConversationID == nil {
 		t.Errorf("lead %+v", l)
+	}
+}
+
+// screenshot saves the page once animations and smooth scrolling settle,
+// for a human to look at.
+func screenshot(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	var png []byte
+	if err := chromedp.Do(ctx, chromedp.Sleep(700*time.Millisecond), into(&png, chromedp.FullScreenshot(100))); err != nil {
+		t.Errorf("screenshot: %v", err)
+		return
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Log(err)
+	}
+}
+
+func TestBrowserMobileKeyboardAndTexts(t *testing.T) {
+	s := newDemoServer(t)
+	s.publish("faq.yaml")
+	ctx := browser(t, 390, 760)
+	var lang string
+	run := func(what string, actions ...step) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	run("open on a phone",
+		// Headless windows are at least 500px wide: emulate the phone's viewport.
+		chromedp.EmulateViewport(390, 760, chromedp.EmulateScale(2)),
+		chromedp.Navigate(s.url+"/demo/cart"),
+		eval(&lang, "navigator.language"),
+		until(has("button.l")),
+		chromedp.Click(js("button.l")),
+		until(has(".p.open")),
+		until(has(".card .fi input")),
+	)
+	var box []float64
+	run("full screen under 480px", chromedp.Sleep(400*time.Millisecond), eval(&box, `(() => { const r = `+shadow(".p")+`.getBoundingClientRect(); return [r.left, r.top, r.width, r.height, innerWidth, innerHeight]; })()`))
+	if box[0] != 0 || box[1] != 0 || box[2] != box[4] || box[3] != box[5] {
+		t.Errorf("panel at %v×%v size %v×%v on a %v×%v screen, want full-screen", box[0], box[1], box[2], box[3], box[4], box[5])
+	}
+	var live string
+	run("screen readers hear new messages", eval(&live, shadow(".ls")+`.getAttribute("aria-live")`))
+	if live != "polite" {
+		t.Errorf("message list aria-live = %q", live)
+	}
+	screenshot(t, ctx, "/tmp/parley-widget-mobile.png")
+	var focused, expanded string
+	run("Esc closes and gives focus back to the bubble",
+		chromedp.KeyEvent("\x1b"),
+		until(`!(`+has(".p.open")+`)`),
+		eval(&focused, `document.querySelector("#parley-widget").shadowRoot.activeElement?.className || ""`),
+		eval(&expanded, shadow("button.l")+`.getAttribute("aria-expanded")`),
+	)
+	if focused != "l" || expanded != "false" {
+		t.Errorf("after Esc: focus on %q, aria-expanded %q", focused, expanded)
 	}
 }

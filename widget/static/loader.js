@@ -34,9 +34,11 @@
     const btn = api.launcher = root.querySelector("button");
     btn.setAttribute("aria-label", t.launcher || "Chat");
     btn.title = t.launcher || "";
-    let loading;
-    // Loads widget.js once; every caller gets the same module.
-    const load = () => loading ||= import(base + cfg.widget).then(m => m.mount(api));
+    let loading, mod;
+    // Fetches widget.js once (on intent: hover, focus, touch) and mounts it once.
+    const fetchMod = () => mod ||= import(base + cfg.widget);
+    const load = () => loading ||= fetchMod().then(m => m.mount(api));
+    for (const ev of ["pointerenter", "focus", "touchstart"]) btn.addEventListener(ev, fetchMod, { once: true, passive: true });
     api.open = o => load().then(w => w.open(o));
     btn.onclick = () => api.open({ focus: true });
     const show = () => { host.hidden = !match(cfg.pages || {}, location.pathname); };
@@ -53,6 +55,10 @@
     W.addEventListener("popstate", nav);
     // Resume a conversation in progress (a reload mid-flow continues where it stopped).
     if (st.conv) return load().then(w => st.open && w.open({}));
+    // First visit: get the visitor token now, so opening the chat later
+    // only has to connect.
+    if (!st.token) fetch(base + "/widget/v1/visitors", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ site }) })
+      .then(r => r.ok && r.json()).then(j => { const s = state(); if (j && !s.token) store.setItem(key, JSON.stringify({ ...s, token: j.visitor_token })); }, () => {});
     // Load and delay triggers: the server still checks `when` and the visit rules on start.
     for (const tr of cfg.triggers || []) {
       if ((tr.on == "load" || tr.on == "delay") && match(tr, location.pathname)) {

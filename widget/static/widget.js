@@ -13,7 +13,8 @@ const STYLE = `
 *{box-sizing:border-box}
 .w{--c:#2563eb;--on:#fff;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#0f172a;-webkit-font-smoothing:antialiased}
 .p{position:fixed;bottom:calc(var(--off) + 76px);width:384px;height:min(640px,calc(100vh - var(--off) - 100px));z-index:2147483001;background:#fff;border-radius:18px;box-shadow:0 24px 64px rgba(15,23,42,.22),0 2px 8px rgba(15,23,42,.08);display:flex;flex-direction:column;overflow:hidden;opacity:0;transform:translateY(12px) scale(.98);transform-origin:bottom right;transition:opacity .18s ease,transform .18s ease;pointer-events:none;visibility:hidden}
-.p.left{transform-origin:bottom left}
+.p{right:20px}
+.p.left{transform-origin:bottom left;left:20px;right:auto}
 .p.open{opacity:1;transform:none;pointer-events:auto;visibility:visible}
 .hd{background:var(--c);color:var(--on);padding:16px 16px 18px;display:flex;align-items:center;gap:12px}
 .av{width:40px;height:40px;border-radius:50%;flex:none;background:rgba(255,255,255,.22);display:grid;place-items:center;font-weight:600;font-size:16px;overflow:hidden;box-shadow:0 0 0 2px rgba(255,255,255,.55)}
@@ -62,6 +63,7 @@ const STYLE = `
 .val span:empty::before{content:"—";color:#94a3b8}
 .ed{font:inherit;font-size:12px;background:none;border:0;color:var(--c);cursor:pointer;padding:2px 4px;border-radius:6px}
 .ed:hover{background:#f1f5f9}
+.card.done .ed{display:none}
 .fi{display:flex;gap:6px}
 .fi input{flex:1;min-width:0;font:inherit;border:1.5px solid #cbd5e1;border-radius:10px;padding:7px 10px;outline:0;background:#fff;color:inherit}
 .fi input:focus{border-color:var(--c);box-shadow:0 0 0 3px color-mix(in srgb,var(--c) 18%,transparent)}
@@ -94,7 +96,7 @@ const STYLE = `
 .bd{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#ef4444;color:#fff;font:600 11px/20px system-ui,sans-serif;text-align:center;padding:0 5px;box-shadow:0 0 0 2px #fff}
 .bd:empty{display:none}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:480px){.p{inset:0;width:auto;height:auto;border-radius:0;bottom:0}.p.open~.l{display:none}}
+@media (max-width:480px){.p,.p.left{inset:0;width:auto;height:auto;border-radius:0}.p.open~.l{display:none}}
 @media (prefers-reduced-motion:reduce){.p,.m{transition:none;animation:none}}
 `;
 
@@ -238,7 +240,6 @@ class Widget {
     host.style.setProperty("--on", onColor(color));
     host.style.setProperty("--off", (+a.offset_px >= 0 ? +a.offset_px : 25) + "px");
     const panel = this.panel = h("div", { class: "p" + (left ? " left" : ""), role: "dialog", "aria-modal": "false", "aria-labelledby": "pw-nm" });
-    panel.style[left ? "left" : "right"] = "20px";
     this.avEl = h("div", { class: "av", "aria-hidden": "true" });
     this.nameEl = h("div", { class: "nm", id: "pw-nm" });
     this.stEl = h("div", { class: "st" }, h("span", { class: "dot" }), h("span"));
@@ -281,8 +282,10 @@ class Widget {
     const on = this.online && (this.cfg.in_hours !== false);
     this.stEl.className = "st" + (on ? " on" : "");
     this.stEl.lastChild.textContent = on ? this.tr("online") : this.tr("away");
-    // Messenger mode: nobody to answer now, but the visitor can still write.
-    this.banner.textContent = on || this.agent ? "" : (this.st.offline_message || "");
+    // Messenger mode (outside hours, or nobody online and no bot to talk
+    // to): the visitor can still write and is told when to expect answers.
+    const messenger = this.cfg.in_hours === false || (this.noPlaybook && !this.s.conv);
+    this.banner.textContent = on || this.agent || !messenger ? "" : (this.st.offline_message || "");
   }
 
   // --- opening and closing ---------------------------------------------------
@@ -414,7 +417,7 @@ class Widget {
           const b = this.mine[f.client_id];
           if (b) b.className = "m me nok";
         }
-        if (f.code == "no_playbook") { this.starting = false; this.noPlaybook = true; } // nothing targets this page: messenger mode
+        if (f.code == "no_playbook") { this.starting = false; this.noPlaybook = true; this.header(); } // nothing targets this page: messenger mode
         else this.err.textContent = f.message || f.code;
         break;
     }
@@ -460,6 +463,8 @@ class Widget {
     else if (k == "read") return this.seen(ev.seq); // an agent read everything before this event; no receipt for a receipt
     else if (k == "end") this.ended(ev.html, ev.text, ev.restart !== false);
     else if (k == "closed") this.ended(null, this.tr("ended"), false, true);
+    // A form stays editable while it is the card waiting for answers.
+    for (const [card, f] of Object.entries(this.forms)) f.el.classList.toggle("done", !(this.waiting && this.waiting.card == card));
     this.composer();
     this.scroll();
     this.markRead();
