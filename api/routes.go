@@ -42,6 +42,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.builderRoutes()...)
 	rs = append(rs, s.playbookRoutes()...)
 	rs = append(rs, s.siteRoutes()...)
+	rs = append(rs, s.conversationRoutes()...)
 	return rs
 }
 

@@ -281,3 +281,13 @@ func (s *Service) AgentStatusChanged(ctx context.Context, u crm.User) error {
 
 // isNoRows is sql.ErrNoRows through wrapping.
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// LastEventID is the newest stored event's id: where an agent socket that
+// knows nothing yet starts (its page loads the folders over REST).
+func (s *Service) LastEventID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := s.db.GetContext(ctx, &id, s.sql.Get("last-event-id")); err != nil {
+		return 0, fmt.Errorf("last event id: %w", err)
+	}
+	return id, nil
+}

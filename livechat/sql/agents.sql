@@ -60,3 +60,6 @@ SELECT COUNT(*) FROM conversation_events v
 WHERE v.conversation_id = ? AND v.kind = 'visitor_message' AND v.at < ?
   AND v.seq > COALESCE((SELECT MAX(a.seq) FROM conversation_events a
                         WHERE a.conversation_id = v.conversation_id AND a.kind IN ('agent_message', 'agent_joined')), 0)
+
+-- name: last-event-id
+SELECT COALESCE(MAX(id), 0) FROM conversation_events
