@@ -504,3 +504,75 @@ func TestCreatePersonIdempotent(t *testing.T) {
 		}
 	})
 }
+
+// walkCursor follows next_cursor through a list (path has its own query,
+// without limit or cursor) and returns every item's id in order.
+func walkCursor(t *testing.T, e *env, path string, limit int) []string {
+	t.Helper()
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	var ids []string
+	cursor := ""
+	for pages := 0; pages < 100; pages++ {
+		p := fmt.Sprintf("%s%slimit=%d", path, sep, limit)
+		if cursor != "" {
+			p += "&cursor=" + url.QueryEscape(cursor)
+		}
+		items, pg := listOf[map[string]any](t, e, p)
+		if len(items) > limit {
+			t.Fatalf("%s: %d items", p, len(items))
+		}
+		for _, it := range items {
+			ids = append(ids, fmt.Sprint(it["id"]))
+		}
+		if !pg.More {
+			return ids
+		}
+		if pg.NextCursor == "" {
+			t.Fatalf("%s: more items but no next_cursor", p)
+		}
+		cursor = pg.NextCursor
+	}
+	t.Fatalf("%s: the cursor walk does not end", path)
+	return nil
+}
+
+// TestCursorWalksEverySort walks lists by cursor in each kind of sort
+// (integer, text, time, float, nullable expression, UUID ids) and checks the
+// walk equals the unpaged list.
+func TestCursorWalksEverySort(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		var p crm.Person
+		e.create(t, e.agentToken, "/api/v1/persons", map[string]any{"name": "Jane"}, &p)
+		for i := 0; i < 7; i++ {
+			body := map[string]any{"title": fmt.Sprintf("Lead %d", i%3), "person_id": p.ID}
+			if i%2 == 0 {
+				body["value"] = map[string]any{"amount": float64(i%4) * 10.5}
+				body["expected_close_date"] = fmt.Sprintf("2027-0%d-01", 1+i%3)
+			}
+			e.create(t, e.agentToken, "/api/v1/leads", body, nil)
+			e.create(t, e.agentToken, "/api/v1/deals", map[string]any{"title": fmt.Sprintf("Deal %d", i%2), "value": float64(i % 3)}, nil)
+			e.create(t, e.agentToken, "/api/v1/persons", map[string]any{"name": fmt.Sprintf("P%d", i%2)}, nil)
+		}
+		for _, path := range []string{
+			"/api/v1/leads", "/api/v1/leads?sort=add_time%20DESC", "/api/v1/leads?sort=value", "/api/v1/leads?sort=value%20DESC",
+			"/api/v1/leads?sort=expected_close_date", "/api/v1/leads?sort=title%20DESC", "/api/v1/leads?sort=id",
+			"/api/v1/deals?sort=value", "/api/v1/deals?sort=update_time%20DESC", "/api/v1/deals?sort=title",
+			"/api/v1/persons?sort=add_time", "/api/v1/persons?sort=update_time%20DESC", "/api/v1/persons?sort=name%20DESC",
+			"/api/v1/stages?sort=order_nr%20DESC", "/api/v1/stages?sort=pipeline_id",
+		} {
+			all, _ := listOf[map[string]any](t, e, path)
+			want := make([]string, len(all))
+			for i, it := range all {
+				want[i] = fmt.Sprint(it["id"])
+			}
+			for _, limit := range []int{1, 2, 3} {
+				if got := walkCursor(t, e, path, limit); !slices.Equal(got, want) {
+					t.Errorf("%s by %d: %v, want %v", path, limit, got, want)
+				}
+			}
+		}
+	})
+}
