@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
@@ -275,6 +277,15 @@ func TestBrowserLiveChatSampleEndToEnd(t *testing.T) {
 	}
 }
 
+// phone makes the page see an iPhone whose language is lang.
+func phone(lang string) step {
+	const ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: lang})
+		return chromedp.Void{}, err
+	}
+}
+
 // screenshot saves the page once animations and smooth scrolling settle,
 // for a human to look at.
 func screenshot(t *testing.T, ctx context.Context, path string) {
@@ -303,6 +314,7 @@ func TestBrowserMobileKeyboardAndTexts(t *testing.T) {
 	run("open on a phone",
 		// Headless windows are at least 500px wide: emulate the phone's viewport.
 		chromedp.EmulateViewport(390, 760, chromedp.EmulateScale(2)),
+		phone("fr-FR"),
 		chromedp.Navigate(s.url+"/demo/cart"),
 		eval(&lang, "navigator.language"),
 		until(has("button.l")),
@@ -319,6 +331,34 @@ func TestBrowserMobileKeyboardAndTexts(t *testing.T) {
 	run("screen readers hear new messages", eval(&live, shadow(".ls")+`.getAttribute("aria-live")`))
 	if live != "polite" {
 		t.Errorf("message list aria-live = %q", live)
+	}
+	// The visitor's language picks the widget's own strings and the site texts.
+	var placeholder, launcher string
+	run("French texts",
+		eval(&placeholder, shadow(".cf input")+".placeholder"),
+		eval(&launcher, shadow("button.l")+`.getAttribute("aria-label")`),
+	)
+	if lang != "fr-FR" || placeholder != "Remplissez le formulaire ci-dessus" || launcher != "Discutons" {
+		t.Errorf("navigator.language %q: placeholder %q, launcher %q", lang, placeholder, launcher)
+	}
+	// SPA navigation: the loader sees pushState and the server the new page.
+	run("SPA navigation", eval(new(bool), `history.pushState({}, "", "/demo/pricing?plan=growth") || true`))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		vs, err := s.live.ListVisitors(s.ctx, s.site.ID, time.Time{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs) == 1 && strings.HasSuffix(vs[0].CurrentURL, "/demo/pricing?plan=growth") {
+			if vs[0].Language != "fr-FR" || vs[0].OS != "iOS" || vs[0].Timezone == "" || vs[0].Visits != 1 {
+				t.Errorf("visitor context %+v", vs[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not learn the SPA page: %+v", vs)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	screenshot(t, ctx, "/tmp/parley-widget-mobile.png")
 	var focused, expanded string

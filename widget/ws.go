@@ -333,7 +333,12 @@ func (c *conn) handle(data []byte) {
 			return
 		}
 		c.page = *f.Page
-		err = c.h.live.Page(ctx, c.v, c.page)
+		// Page stores the Visitor it is given, whole: hand it the current
+		// row, not the one read at connect (it would undo hello's context
+		// and the pages seen since).
+		if c.v, err = c.h.live.GetVisitor(ctx, c.v.ID); err == nil {
+			err = c.h.live.Page(ctx, c.v, c.page)
+		}
 	case "start":
 		err = c.onStart(ctx, f)
 	case "answer":
@@ -428,6 +433,11 @@ func (c *conn) onHello(ctx context.Context, f inFrame) error {
 		return err
 	}
 	c.hello, c.sub = true, sub
+	// Hello updated the visitor's context (visits, language, device); the
+	// runtime's other calls expect the current row.
+	if v, err := c.h.live.GetVisitor(ctx, c.v.ID); err == nil {
+		c.v = v
+	}
 	conv := ""
 	var bot *botInfo
 	if w.Conversation != nil {

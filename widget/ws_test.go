@@ -3,6 +3,7 @@ package widget
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -348,4 +349,34 @@ func TestSocketAgentEventsAndPresenceArriveLive(t *testing.T) {
 
 func crmUser(name string) crm.UserInput {
 	return crm.UserInput{Name: name, Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.com"}
+}
+
+func TestSocketRestartAndRating(t *testing.T) {
+	e := newEnv(t, schematest.SQLite(t), Opts{})
+	e.publish("live-chat.yaml")
+	c, _, _, _ := e.startLiveChat()
+	var got map[string]frame
+	for i, v := range []string{"Ada Lovelace", "ada@example.com", ""} { // the company is optional
+		c.send(frame{"type": "answer", "client_id": fmt.Sprintf("f-%d", i), "card": "contact", "field": i, "value": v})
+		if i < 2 {
+			c.await("ack", "event:question")
+		} else {
+			// Nobody is online: the offline message, then the end card.
+			got = c.await("ack", "event:offline", "event:end")
+		}
+	}
+	end := got["event:end"]
+	if end.str("text") != "Have a great day!" || end["restart"] != true {
+		t.Fatalf("end %v", end)
+	}
+	// A rating needs an agent to have taken part.
+	c.send(frame{"type": "rate", "value": "up"})
+	if f := c.expect("error", ""); f.str("code") != livechat.CodeNotAllowed {
+		t.Fatalf("rating without agent: %v", f)
+	}
+	c.send(frame{"type": "restart"})
+	q := c.expect("event", "question")
+	if q.str("card") != "contact" || q.num("field") != 0 || q.num("seq") <= end.num("seq") {
+		t.Fatalf("after restart: %v", q)
+	}
 }
