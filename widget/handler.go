@@ -34,6 +34,7 @@ type Opts struct {
 	RateBurst  int           // frames a client may send at once (default 30)
 	RatePerSec float64       // sustained frames per second (default 8)
 	PingPeriod time.Duration // default 50s; the read deadline is 1.2× this
+	WriteWait  time.Duration // deadline of every write (default 10s): a client not reading is cut off after it
 }
 
 // Handler serves the widget's HTTP side.
@@ -66,6 +67,9 @@ func New(o Opts) *Handler {
 	}
 	if h.opts.RatePerSec <= 0 {
 		h.opts.RatePerSec = 8
+	}
+	if h.opts.WriteWait <= 0 {
+		h.opts.WriteWait = 10 * time.Second
 	}
 	if h.opts.PingPeriod <= 0 {
 		h.opts.PingPeriod = 50 * time.Second

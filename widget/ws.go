@@ -20,8 +20,7 @@ import (
 const (
 	// MaxFrame is the largest frame a visitor may send (realtime.md); a
 	// bigger one closes the connection with 1009 before anything is stored.
-	MaxFrame  = 16 << 10
-	writeWait = 10 * time.Second
+	MaxFrame = 16 << 10
 
 	// CloseUnknownVisitor tells the widget its token is unknown (the site was
 	// reset, storage copied between sites): register again and reconnect.
@@ -135,9 +134,9 @@ func (h *Handler) socket(c *gin.Context) {
 
 // closeWith sends one frame and a close, for connections refused after the upgrade.
 func closeWith(ws *websocket.Conn, code int, text string, frame []byte) {
-	ws.SetWriteDeadline(time.Now().Add(writeWait))
+	ws.SetWriteDeadline(time.Now().Add(time.Second))
 	if ws.WriteMessage(websocket.TextMessage, frame) == nil {
-		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(writeWait))
+		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(time.Second))
 	}
 }
 
@@ -182,7 +181,7 @@ func (c *conn) reader() {
 func (c *conn) closeSoon() {
 	select {
 	case <-c.done:
-	case <-time.After(2 * writeWait):
+	case <-time.After(2 * c.h.opts.WriteWait):
 		c.ws.Close()
 	}
 }
@@ -207,7 +206,7 @@ func (c *conn) writer() {
 	var sub *livechat.Subscription
 	sent := map[string]int64{} // highest seq written per conversation
 	write := func(b []byte) bool {
-		c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+		c.ws.SetWriteDeadline(time.Now().Add(c.h.opts.WriteWait))
 		return c.ws.WriteMessage(websocket.TextMessage, b) == nil
 	}
 	for {
@@ -233,7 +232,7 @@ func (c *conn) writer() {
 				hub = sub.C
 			}
 			if it.close != nil {
-				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(it.close.code, it.close.text), time.Now().Add(writeWait))
+				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(it.close.code, it.close.text), time.Now().Add(c.h.opts.WriteWait))
 				return
 			}
 		case f, ok := <-hub:
@@ -241,7 +240,7 @@ func (c *conn) writer() {
 				// The hub dropped us for falling behind: say so and let the
 				// widget reconnect and resume from its last seq.
 				if sub.Dropped() {
-					c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "too slow; resume"), time.Now().Add(writeWait))
+					c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "too slow; resume"), time.Now().Add(c.h.opts.WriteWait))
 				}
 				return
 			}
@@ -259,7 +258,7 @@ func (c *conn) writer() {
 				return
 			}
 		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.h.opts.WriteWait)); err != nil {
 				return
 			}
 		}

@@ -380,3 +380,41 @@ func TestSocketRestartAndRating(t *testing.T) {
 		t.Fatalf("after restart: %v", q)
 	}
 }
+
+// A visitor that stops reading must not slow anyone else: the hub never
+// waits for it, and the socket is cut off (the widget resumes by last_seq).
+func TestSocketSlowClientIsDroppedAndNeverBlocksTheHub(t *testing.T) {
+	e := newEnv(t, schematest.SQLite(t), Opts{SendQueue: 4, WriteWait: 500 * time.Millisecond})
+	tok := e.token()
+	v, err := e.live.VisitorByToken(e.ctx, e.site.ID, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A raw socket that never reads after the welcome.
+	hdr := http.Header{"Origin": {testOrigin}}
+	ws, _, err := websocket.DefaultDialer.Dial(e.wsURL(tok), hdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"hello","last_seq":0}`))
+	ws.ReadMessage()
+	for e.h.OpenSockets() != 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	big := []byte(`{"type":"typing","from":{"name":"` + strings.Repeat("x", 8<<10) + `"}}`)
+	start := time.Now()
+	for i := 0; i < 2000; i++ { // 16 MB: more than the kernel's socket buffers hold
+		e.live.Hub().Publish(livechat.Frame{VisitorID: v.ID, Visitor: big})
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("publishing to a stuck subscriber took %v", d)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for e.h.OpenSockets() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the stuck socket was not dropped")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
