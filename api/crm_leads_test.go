@@ -199,3 +199,47 @@ func TestConvertLead(t *testing.T) {
 		}
 	})
 }
+
+// TestLeadOutlivesItsParent: deleting a lead's only person or organization
+// must not leave a lead that can no longer be edited. crm may refuse the
+// delete (409, the lead intact) or unlink the lead; after an unlink the lead
+// must still take unrelated changes such as archiving.
+//
+// Fails today: DeletePerson/DeleteOrganization unlink (ON DELETE SET NULL)
+// and UpdateLead then refuses every patch with "person_id or
+// organization_id is required", so the lead cannot even be archived.
+func TestLeadOutlivesItsParent(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		for _, parent := range []string{"persons", "organizations"} {
+			var id int64
+			body := map[string]any{"title": "Orphan-to-be"}
+			if parent == "persons" {
+				var p crm.Person
+				e.create(t, e.agentToken, "/api/v1/persons", map[string]any{"name": "Jane"}, &p)
+				id, body["person_id"] = p.ID, p.ID
+			} else {
+				var o crm.Organization
+				e.create(t, e.agentToken, "/api/v1/organizations", map[string]any{"name": "Acme"}, &o)
+				id, body["organization_id"] = o.ID, o.ID
+			}
+			var l crm.Lead
+			e.create(t, e.agentToken, "/api/v1/leads", body, &l)
+			res := e.asAgent("DELETE", fmt.Sprintf("/api/v1/%s/%d", parent, id), nil)
+			switch res.Status {
+			case 409:
+				var got crm.Lead
+				e.get(t, "/api/v1/leads/"+l.ID, &got)
+				if got.PersonID == nil && got.OrganizationID == nil {
+					t.Errorf("%s: delete refused but the lead lost its parent: %+v", parent, got)
+				}
+			case 200:
+				res = e.asAgent("PATCH", "/api/v1/leads/"+l.ID, map[string]any{"is_archived": true})
+				if res.Status != 200 {
+					t.Errorf("after deleting the lead's only %s, archiving the lead answers %d %s", strings.TrimSuffix(parent, "s"), res.Status, res.Raw)
+				}
+			default:
+				t.Errorf("%s: delete answered %d %s", parent, res.Status, res.Raw)
+			}
+		}
+	})
+}
