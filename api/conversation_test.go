@@ -471,4 +471,3 @@ func TestAutoReturnUnanswered(t *testing.T) {
 		}
 	})
 }
-

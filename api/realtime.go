@@ -57,9 +57,12 @@ func sameOrigin(r *http.Request) bool {
 	return strings.EqualFold(u.Host, r.Host)
 }
 
+// helloFrame opens the stream. LastEvent is the id of the last event the
+// client has (the welcome's last_event when it saw none since); null or
+// absent means a fresh page that loads its folders over REST: no replay.
 type helloFrame struct {
 	Type      string `json:"type"`
-	LastEvent int64  `json:"last_event"`
+	LastEvent *int64 `json:"last_event"`
 }
 
 func (s *Server) agentSocket(c *gin.Context) {
@@ -206,16 +209,17 @@ func (a *agentConn) seedKnown(ctx context.Context) error {
 // now (by the conversation's current holder), after a welcome naming where
 // the stream stands. A client that is too far behind gets reset: true and
 // reloads its folders instead of a flood.
-func (a *agentConn) replay(ctx context.Context, lastEvent int64) error {
+func (a *agentConn) replay(ctx context.Context, from *int64) error {
 	latest, err := a.s.live.LastEventID(ctx)
 	if err != nil {
 		return err
 	}
 	welcome := map[string]any{"type": "welcome", "last_event": latest, "user_id": a.userID}
-	if lastEvent <= 0 || lastEvent > latest {
+	if from == nil || *from < 0 || *from > latest {
 		// Nothing to resume from: the page loads its folders over REST.
 		return a.writeJSON(welcome)
 	}
+	lastEvent := *from
 	var evs []livechat.Event
 	after := lastEvent
 	for range agentReplayPages {
