@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/parley/parley/crm"
+	"github.com/parley/parley/schema/schematest"
 )
 
 // create posts body with token and decodes the 201 answer into v (unless nil).
@@ -575,4 +577,68 @@ func TestCursorWalksEverySort(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestCRMOpenAPI checks what integrators read about the CRM: list filters
+// are documented, and PATCH fields that null clears are nullable values, not
+// Go structs.
+func TestCRMOpenAPI(t *testing.T) {
+	e := newEnv(t, schematest.SQLite(t))
+	res := e.do(req{method: "GET", path: "/api/v1/openapi.json"})
+	expect(t, res, 200)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name, In string
+			} `json:"parameters"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(res.Raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string][]string{
+		"/api/v1/persons":         {"org_id", "owner_id", "start", "limit", "cursor", "sort"},
+		"/api/v1/persons/search":  {"term", "limit"},
+		"/api/v1/leads":           {"archived_status", "owner_id", "person_id", "organization_id"},
+		"/api/v1/stages":          {"pipeline_id"},
+		"/api/v1/deals":           {"status", "stage_id", "pipeline_id", "person_id", "org_id", "owner_id"},
+		"/api/v1/activities":      {"done", "owner_id", "deal_id", "lead_id", "person_id", "org_id"},
+		"/api/v1/notes":           {"lead_id", "deal_id", "person_id", "org_id"},
+		"/api/v1/organizations":   {"owner_id"},
+		"/api/v1/leadLabels":      {"limit"},
+		"/api/v1/pipelines":       {"sort"},
+		"/api/v1/leads/{id}":      nil,
+		"/api/v1/leadLabels/{id}": nil,
+	} {
+		op, ok := doc.Paths[path]["get"]
+		if !ok {
+			t.Errorf("GET %s is not described", path)
+			continue
+		}
+		var names []string
+		for _, p := range op.Parameters {
+			names = append(names, p.Name)
+		}
+		for _, w := range want {
+			if !slices.Contains(names, w) {
+				t.Errorf("GET %s does not document %s (has %v)", path, w, names)
+			}
+		}
+	}
+	for name := range doc.Components.Schemas {
+		if strings.ContainsAny(name, "[]") {
+			t.Errorf("component %q is not a valid OpenAPI name", name)
+		}
+	}
+	for comp, field := range map[string]string{"crm.PersonPatch": "org_id", "crm.LeadPatch": "value", "crm.DealPatch": "expected_close_date", "crm.ActivityPatch": "lead_id"} {
+		f := doc.Components.Schemas[comp].Properties[field]
+		if f["nullable"] != true {
+			t.Errorf("%s.%s is not documented as nullable: %v", comp, field, f)
+		}
+	}
 }
