@@ -45,14 +45,15 @@ type Handler struct {
 	opts   Opts
 	static *staticFiles
 
-	// conns counts open visitor sockets, for tests and for a graceful look at load.
+	// conns are the open visitor sockets: counted for tests and load, and
+	// closable at once (tests cut them to exercise the widget's resume).
 	connMu sync.Mutex
-	conns  int
+	conns  map[*conn]struct{}
 }
 
 // New returns a Handler; Mount adds its routes.
 func New(o Opts) *Handler {
-	h := &Handler{live: o.Live, log: o.Logger, now: o.Now, opts: o, static: loadStatic()}
+	h := &Handler{live: o.Live, log: o.Logger, now: o.Now, opts: o, static: loadStatic(), conns: map[*conn]struct{}{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -101,7 +102,16 @@ func (h *Handler) MountFunc() func(r *gin.Engine, auth gin.HandlerFunc) {
 func (h *Handler) OpenSockets() int {
 	h.connMu.Lock()
 	defer h.connMu.Unlock()
-	return h.conns
+	return len(h.conns)
+}
+
+// closeSockets drops every open visitor socket, as a server restart would.
+func (h *Handler) closeSockets() {
+	h.connMu.Lock()
+	defer h.connMu.Unlock()
+	for c := range h.conns {
+		c.ws.Close()
+	}
 }
 
 func fail(c *gin.Context, status int, code, msg string) {

@@ -114,7 +114,7 @@ func (h *Handler) socket(c *gin.Context) {
 		out: make(chan *outItem, h.opts.SendQueue), done: make(chan struct{}),
 		bucket: bucket{tokens: float64(h.opts.RateBurst), burst: float64(h.opts.RateBurst), rate: h.opts.RatePerSec, last: time.Now()}}
 	h.connMu.Lock()
-	h.conns++
+	h.conns[cn] = struct{}{}
 	h.connMu.Unlock()
 	// Fresh goroutines rather than this one: net/http's handler goroutine
 	// has a deep stack by now (gin, the upgrade), which an idle socket would
@@ -125,7 +125,7 @@ func (h *Handler) socket(c *gin.Context) {
 			cancel()
 			ws.Close()
 			h.connMu.Lock()
-			h.conns--
+			delete(h.conns, cn)
 			h.connMu.Unlock()
 		}()
 		cn.reader()

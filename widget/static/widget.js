@@ -215,6 +215,8 @@ class Widget {
     this.build();
     this.api.onpage = () => this.send({ type: "page", page: this.page() });
     document.addEventListener("visibilitychange", () => this.markRead());
+    // Back on the network: no need to sit out the backoff.
+    addEventListener("online", () => { if (!this.ws) { clearTimeout(this.retry); this.connect(); } });
     this.connect();
   }
 
@@ -364,7 +366,7 @@ class Widget {
       this.recon.textContent = this.tr("reconnecting");
       // Exponential backoff with jitter, so a server restart is not stampeded.
       const d = Math.min(30000, 500 * 2 ** this.backoff++) * (0.75 + Math.random() / 2);
-      setTimeout(() => this.connect(), d);
+      this.retry = setTimeout(() => this.connect(), d);
     };
   }
 
