@@ -55,12 +55,13 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	connect := fs.Duration("connect-timeout", 2*time.Minute, "the longest the connect phase may take")
 	pid := fs.Int("pid", 0, "server process id, to report RSS per connection")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	origin := fs.String("origin", "", "Origin header of the visitors (default: the first -url); must be allowed by the site")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	_ = agents
 	rep, err := runLoad(ctx, loadOpts{URLs: strings.Split(*urls, ","), Site: *site, Visitors: *n, Chatters: *chatters,
-		Rate: *rate, Duration: *dur, Connect: *connect, PID: *pid})
+		Rate: *rate, Duration: *dur, Connect: *connect, PID: *pid, Origin: *origin})
 	if err != nil {
 		fmt.Fprintln(stderr, "parley-load:", err)
 		return 1
