@@ -171,11 +171,10 @@ func (h *Handler) originAllowed(r *http.Request, site livechat.Site, origin stri
 }
 
 // preflight answers CORS preflights: the visitor registration is a JSON POST
-// from the customer's site, which browsers preflight.
+// from the customer's site, which browsers preflight. A preflight does not
+// say which site it is for (the key is in the body), so it is answered for
+// any origin; the request itself is checked against the site's origins.
 func (h *Handler) preflight(c *gin.Context) {
-	if _, ok := h.siteFor(c, c.Query("site"), false); !ok && c.Query("site") != "" {
-		return
-	}
 	if o := c.GetHeader("Origin"); o != "" {
 		c.Header("Access-Control-Allow-Origin", o)
 		c.Header("Vary", "Origin")

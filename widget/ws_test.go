@@ -164,70 +164,74 @@ func visible(evs []livechat.Event, after int64) []livechat.Event {
 }
 
 func TestSocketRefusesBadFramesAndStaysOpen(t *testing.T) {
-	e := newEnv(t, schematest.SQLite(t), Opts{})
-	e.publish("live-chat.yaml")
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		e := newEnv(t, db, Opts{})
+		e.publish("live-chat.yaml")
 
-	// Before hello, nothing but hello.
-	early := e.connect(e.token())
-	early.send(frame{"type": "start"})
-	if f := early.expect("error", ""); f.str("code") != "hello_first" {
-		t.Fatalf("frame before hello: %v", f)
-	}
+		// Before hello, nothing but hello.
+		early := e.connect(e.token())
+		early.send(frame{"type": "start"})
+		if f := early.expect("error", ""); f.str("code") != "hello_first" {
+			t.Fatalf("frame before hello: %v", f)
+		}
 
-	c, _, conv, _ := e.startLiveChat()
-	before := len(e.storedEvents(conv))
-	for _, tc := range []struct {
-		name, frame, code string
-	}{
-		{"invalid JSON", `{"type": "answer",`, "bad_json"},
-		{"not an object", `[1,2]`, "bad_json"},
-		{"no type", `{"card":"contact"}`, "missing_field"},
-		{"unknown type", `{"type":"teleport"}`, "unknown_type"},
-		{"answer without client_id", `{"type":"answer","card":"contact","field":0,"value":"x"}`, "missing_field"},
-		{"answer without card", `{"type":"answer","client_id":"a1","value":"x"}`, "missing_field"},
-		{"answer without value", `{"type":"answer","client_id":"a2","card":"contact","field":0}`, "missing_field"},
-		{"message without text", `{"type":"message","client_id":"a3"}`, "missing_field"},
-		{"read without seq", `{"type":"read"}`, "missing_field"},
-		{"bad rating", `{"type":"rate","value":"meh"}`, "missing_field"},
-		{"second hello", `{"type":"hello","last_seq":0}`, "bad_frame"},
-		// Out of order: the bot waits on the form, not on the hand-over card.
-		{"answer to a card not waiting", `{"type":"answer","client_id":"a4","card":"handover","value":"x"}`, livechat.CodeNotWaiting},
-		{"answer to another field", `{"type":"answer","client_id":"a5","card":"contact","field":2,"value":"x"}`, livechat.CodeNotWaiting},
-	} {
-		c.send(tc.frame)
-		f, ok := c.tryRead(2 * time.Second)
-		if !ok || f.str("type") != "error" {
-			t.Fatalf("%s: got %v, want an error frame", tc.name, f)
+		c, _, conv, _ := e.startLiveChat()
+		before := len(e.storedEvents(conv))
+		for _, tc := range []struct {
+			name, frame, code string
+		}{
+			{"invalid JSON", `{"type": "answer",`, "bad_json"},
+			{"not an object", `[1,2]`, "bad_json"},
+			{"no type", `{"card":"contact"}`, "missing_field"},
+			{"unknown type", `{"type":"teleport"}`, "unknown_type"},
+			{"answer without client_id", `{"type":"answer","card":"contact","field":0,"value":"x"}`, "missing_field"},
+			{"answer without card", `{"type":"answer","client_id":"a1","value":"x"}`, "missing_field"},
+			{"answer without value", `{"type":"answer","client_id":"a2","card":"contact","field":0}`, "missing_field"},
+			{"message without text", `{"type":"message","client_id":"a3"}`, "missing_field"},
+			{"read without seq", `{"type":"read"}`, "missing_field"},
+			{"bad rating", `{"type":"rate","value":"meh"}`, "missing_field"},
+			{"second hello", `{"type":"hello","last_seq":0}`, "bad_frame"},
+			// Out of order: the bot waits on the form, not on the hand-over card.
+			{"answer to a card not waiting", `{"type":"answer","client_id":"a4","card":"handover","value":"x"}`, livechat.CodeNotWaiting},
+			{"answer to another field", `{"type":"answer","client_id":"a5","card":"contact","field":2,"value":"x"}`, livechat.CodeNotWaiting},
+		} {
+			c.send(tc.frame)
+			f, ok := c.tryRead(2 * time.Second)
+			if !ok || f.str("type") != "error" {
+				t.Fatalf("%s: got %v, want an error frame", tc.name, f)
+			}
+			if tc.code != "" && f.str("code") != tc.code {
+				t.Errorf("%s: error code %q (%s), want %q", tc.name, f.str("code"), f.str("message"), tc.code)
+			}
+			if f.str("message") == "" {
+				t.Errorf("%s: error without message", tc.name)
+			}
 		}
-		if tc.code != "" && f.str("code") != tc.code {
-			t.Errorf("%s: error code %q (%s), want %q", tc.name, f.str("code"), f.str("message"), tc.code)
+		if n := len(e.storedEvents(conv)); n != before {
+			t.Fatalf("refused frames stored %d events", n-before)
 		}
-		if f.str("message") == "" {
-			t.Errorf("%s: error without message", tc.name)
-		}
-	}
-	if n := len(e.storedEvents(conv)); n != before {
-		t.Fatalf("refused frames stored %d events", n-before)
-	}
-	// Still open and working.
-	c.send(frame{"type": "answer", "client_id": "ok-1", "card": "contact", "field": 0, "value": "Grace"})
-	c.await("ack", "event:answer")
+		// Still open and working.
+		c.send(frame{"type": "answer", "client_id": "ok-1", "card": "contact", "field": 0, "value": "Grace"})
+		c.await("ack", "event:answer")
+	})
 }
 
 func TestSocketOversizeFrameClosesWith1009(t *testing.T) {
-	e := newEnv(t, schematest.SQLite(t), Opts{})
-	e.publish("live-chat.yaml")
-	c, _, conv, _ := e.startLiveChat()
-	before := len(e.storedEvents(conv))
-	big := `{"type":"message","client_id":"big-1","text":"` + strings.Repeat("a", MaxFrame) + `"}`
-	c.send(big)
-	err := c.closed()
-	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
-		t.Fatalf("close = %v, want 1009", err)
-	}
-	if n := len(e.storedEvents(conv)); n != before {
-		t.Fatalf("an oversize frame stored %d events", n-before)
-	}
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		e := newEnv(t, db, Opts{})
+		e.publish("live-chat.yaml")
+		c, _, conv, _ := e.startLiveChat()
+		before := len(e.storedEvents(conv))
+		big := `{"type":"message","client_id":"big-1","text":"` + strings.Repeat("a", MaxFrame) + `"}`
+		c.send(big)
+		err := c.closed()
+		if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+			t.Fatalf("close = %v, want 1009", err)
+		}
+		if n := len(e.storedEvents(conv)); n != before {
+			t.Fatalf("an oversize frame stored %d events", n-before)
+		}
+	})
 }
 
 func TestSocketWrongOriginIs403(t *testing.T) {
@@ -287,64 +291,66 @@ func TestSocketFloodIsRateLimitedThenDisconnected(t *testing.T) {
 }
 
 func TestSocketAgentEventsAndPresenceArriveLive(t *testing.T) {
-	e := newEnv(t, schematest.SQLite(t), Opts{})
-	e.publish("live-chat.yaml")
-	c, _, conv, _ := e.startLiveChat()
-	u, err := e.crm.CreateUser(e.ctx, crmUser("Sam Agent"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.crm.SetUserStatus(e.ctx, u.ID, "online"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.live.PresenceChanged(e.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if p := c.expect("presence", ""); p["online"] != true {
-		t.Fatalf("presence %v", p)
-	}
-	if _, err := e.live.Assign(e.ctx, conv, u.ID, u.ID); err != nil {
-		t.Fatal(err)
-	}
-	j := c.expect("event", "agent_joined")
-	if a, _ := j["agent"].(map[string]any); a["name"] != "Sam Agent" {
-		t.Fatalf("agent_joined %v", j)
-	}
-	if err := e.live.AgentTyping(e.ctx, conv, u.ID); err != nil {
-		t.Fatal(err)
-	}
-	c.expect("typing", "")
-	if _, err := e.live.AgentMessage(e.ctx, conv, u.ID, "m-1", "<b>Hello</b> there"); err != nil {
-		t.Fatal(err)
-	}
-	m := c.expect("event", "agent_message")
-	if m.str("text") != "<b>Hello</b> there" {
-		t.Fatalf("agent text %q", m.str("text"))
-	}
-	// The visitor writes to the agent; the message is acked and echoed as an event.
-	// The event is published while the frame is handled, so it may come
-	// before the ack; the widget matches them by seq either way.
-	c.send(frame{"type": "message", "client_id": "v-1", "text": "Hi Sam"})
-	var ackSeq, evSeq int64
-	for ackSeq == 0 || evSeq == 0 {
-		f := c.read()
-		switch {
-		case f.str("type") == "ack":
-			ackSeq = f.num("seq")
-		case f.str("kind") == "visitor_message":
-			if f.str("text") != "Hi Sam" {
-				t.Fatalf("visitor_message %v", f)
-			}
-			evSeq = f.num("seq")
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		e := newEnv(t, db, Opts{})
+		e.publish("live-chat.yaml")
+		c, _, conv, _ := e.startLiveChat()
+		u, err := e.crm.CreateUser(e.ctx, crmUser("Sam Agent"))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if ackSeq != evSeq {
-		t.Fatalf("ack seq %d, event seq %d", ackSeq, evSeq)
-	}
-	c.send(frame{"type": "read", "seq": m.num("seq")})
-	c.send(frame{"type": "typing", "text": "more"})
-	c.send(frame{"type": "page", "page": frame{"url": "https://shop.example.com/cart", "title": "Cart"}})
-	c.quiet(300 * time.Millisecond) // none of these is refused
+		if _, err := e.crm.SetUserStatus(e.ctx, u.ID, "online"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.live.PresenceChanged(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if p := c.expect("presence", ""); p["online"] != true {
+			t.Fatalf("presence %v", p)
+		}
+		if _, err := e.live.Assign(e.ctx, conv, u.ID, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		j := c.expect("event", "agent_joined")
+		if a, _ := j["agent"].(map[string]any); a["name"] != "Sam Agent" {
+			t.Fatalf("agent_joined %v", j)
+		}
+		if err := e.live.AgentTyping(e.ctx, conv, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		c.expect("typing", "")
+		if _, err := e.live.AgentMessage(e.ctx, conv, u.ID, "m-1", "<b>Hello</b> there"); err != nil {
+			t.Fatal(err)
+		}
+		m := c.expect("event", "agent_message")
+		if m.str("text") != "<b>Hello</b> there" {
+			t.Fatalf("agent text %q", m.str("text"))
+		}
+		// The visitor writes to the agent; the message is acked and echoed as an event.
+		// The event is published while the frame is handled, so it may come
+		// before the ack; the widget matches them by seq either way.
+		c.send(frame{"type": "message", "client_id": "v-1", "text": "Hi Sam"})
+		var ackSeq, evSeq int64
+		for ackSeq == 0 || evSeq == 0 {
+			f := c.read()
+			switch {
+			case f.str("type") == "ack":
+				ackSeq = f.num("seq")
+			case f.str("kind") == "visitor_message":
+				if f.str("text") != "Hi Sam" {
+					t.Fatalf("visitor_message %v", f)
+				}
+				evSeq = f.num("seq")
+			}
+		}
+		if ackSeq != evSeq {
+			t.Fatalf("ack seq %d, event seq %d", ackSeq, evSeq)
+		}
+		c.send(frame{"type": "read", "seq": m.num("seq")})
+		c.send(frame{"type": "typing", "text": "more"})
+		c.send(frame{"type": "page", "page": frame{"url": "https://shop.example.com/cart", "title": "Cart"}})
+		c.quiet(300 * time.Millisecond) // none of these is refused
+	})
 }
 
 func crmUser(name string) crm.UserInput {
@@ -352,33 +358,35 @@ func crmUser(name string) crm.UserInput {
 }
 
 func TestSocketRestartAndRating(t *testing.T) {
-	e := newEnv(t, schematest.SQLite(t), Opts{})
-	e.publish("live-chat.yaml")
-	c, _, _, _ := e.startLiveChat()
-	var got map[string]frame
-	for i, v := range []string{"Ada Lovelace", "ada@example.com", ""} { // the company is optional
-		c.send(frame{"type": "answer", "client_id": fmt.Sprintf("f-%d", i), "card": "contact", "field": i, "value": v})
-		if i < 2 {
-			c.await("ack", "event:question")
-		} else {
-			// Nobody is online: the offline message, then the end card.
-			got = c.await("ack", "event:offline", "event:end")
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		e := newEnv(t, db, Opts{})
+		e.publish("live-chat.yaml")
+		c, _, _, _ := e.startLiveChat()
+		var got map[string]frame
+		for i, v := range []string{"Ada Lovelace", "ada@example.com", ""} { // the company is optional
+			c.send(frame{"type": "answer", "client_id": fmt.Sprintf("f-%d", i), "card": "contact", "field": i, "value": v})
+			if i < 2 {
+				c.await("ack", "event:question")
+			} else {
+				// Nobody is online: the offline message, then the end card.
+				got = c.await("ack", "event:offline", "event:end")
+			}
 		}
-	}
-	end := got["event:end"]
-	if end.str("text") != "Have a great day!" || end["restart"] != true {
-		t.Fatalf("end %v", end)
-	}
-	// A rating needs an agent to have taken part.
-	c.send(frame{"type": "rate", "value": "up"})
-	if f := c.expect("error", ""); f.str("code") != livechat.CodeNotAllowed {
-		t.Fatalf("rating without agent: %v", f)
-	}
-	c.send(frame{"type": "restart"})
-	q := c.expect("event", "question")
-	if q.str("card") != "contact" || q.num("field") != 0 || q.num("seq") <= end.num("seq") {
-		t.Fatalf("after restart: %v", q)
-	}
+		end := got["event:end"]
+		if end.str("text") != "Have a great day!" || end["restart"] != true {
+			t.Fatalf("end %v", end)
+		}
+		// A rating needs an agent to have taken part.
+		c.send(frame{"type": "rate", "value": "up"})
+		if f := c.expect("error", ""); f.str("code") != livechat.CodeNotAllowed {
+			t.Fatalf("rating without agent: %v", f)
+		}
+		c.send(frame{"type": "restart"})
+		q := c.expect("event", "question")
+		if q.str("card") != "contact" || q.num("field") != 0 || q.num("seq") <= end.num("seq") {
+			t.Fatalf("after restart: %v", q)
+		}
+	})
 }
 
 // A visitor that stops reading must not slow anyone else: the hub never
