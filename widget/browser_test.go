@@ -416,3 +416,165 @@ func TestBrowserMobileKeyboardAndTexts(t *testing.T) {
 		t.Errorf("after Esc: focus on %q, aria-expanded %q", focused, expanded)
 	}
 }
+
+// buttonsPlaybook starts by itself on the pricing page (on: load), asks
+// with buttons and a typed number, then hands over to a person.
+const buttonsPlaybook = `
+id: buttons
+name: Buttons
+language: en
+bot: { name: Ava }
+trigger: { on: load, after: 1s, pages: { include: ["/demo/pricing*"] }, priority: 5 }
+fields: { seats: number }
+start: intent
+cards:
+  intent:
+    type: question
+    text: "Hi 👋 What brings you **here** today?"
+    options:
+      - { label: "I want a demo", value: demo }
+      - { label: "Just looking", value: browse, next: bye }
+    next: seats
+  seats:
+    type: question
+    text: "How many seats?"
+    input: number
+    save: field.seats
+    next: human
+  human:
+    type: livechat
+    online_message: "Connecting you with sales…"
+    wait: 5m
+    offline_message: "Nobody is free."
+    offline: bye
+  bye:
+    type: end
+    text: "Bye!"
+`
+
+func TestBrowserTriggerButtonsAgentAndRating(t *testing.T) {
+	s := newDemoServer(t)
+	p, err := s.live.CreatePlaybook(s.ctx, []byte(buttonsPlaybook), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.live.Publish(s.ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	agent, err := s.crm.CreateUser(s.ctx, crmUser("Sam Seller"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.crm.SetUserStatus(s.ctx, agent.ID, "online"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t, 1280, 860)
+	run := func(what string, actions ...step) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#parley-widget")?.shadowRoot?.querySelector(".ls")?.innerHTML || "no list"`))
+			t.Fatalf("%s: %v\nlist: %s", what, err, html)
+		}
+	}
+	var strong bool
+	var status string
+	run("the load trigger opens the chat by itself",
+		chromedp.Navigate(s.url+"/demo/pricing"),
+		until(has(".ops .op")),
+		until(has(".p.open")),
+		eval(&strong, shadow(".m.bot .b strong")+`?.textContent == "here"`),
+		into(&status, chromedp.Text(js(".st"))),
+	)
+	if !strong {
+		t.Error("the bot's markdown was not rendered")
+	}
+	if !strings.Contains(status, "Online") {
+		t.Errorf("header status %q with an agent online", status)
+	}
+	var bubble, placeholder string
+	run("click a button",
+		chromedp.Click(js(".ops .op")),
+		until(has(".m.me .b")),
+		into(&bubble, chromedp.Text(js(".m.me .b"))),
+		until(`!(`+has(".ops")+`)`),
+		until(shadow(".cf input")+`?.disabled === false`),
+		eval(&placeholder, shadow(".cf input")+".placeholder"),
+	)
+	if bubble != "I want a demo" {
+		t.Errorf("visitor bubble %q", bubble)
+	}
+	var errText string
+	run("a typed number, checked in the browser first",
+		chromedp.SendKeys(js(".cf input"), "a dozen\r"),
+		into(&errText, chromedp.Text(js("#pw-err"))),
+		eval(new(string), `document.querySelector("#parley-widget").shadowRoot.querySelector(".cf input").value = ""`),
+		chromedp.SendKeys(js(".cf input"), "12\r"),
+		until(count(".m.me")+" == 2"),
+		until(shadow(".ls")+`.textContent.includes("Connecting you with sales")`),
+	)
+	if errText == "" {
+		t.Error("no inline error for a non-number")
+	}
+
+	// An agent claims the chat and writes; markup in it stays text.
+	vs, err := s.live.ListVisitors(s.ctx, s.site.ID, time.Time{}, 5)
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("visitors %v %v", vs, err)
+	}
+	conv, err := s.live.OpenConversation(s.ctx, vs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.live.Assign(s.ctx, conv.ID, agent.ID, agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.live.AgentTyping(s.ctx, conv.ID, agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	run("typing indicator", until(has(".ty")))
+	if _, err := s.live.AgentMessage(s.ctx, conv.ID, agent.ID, "a-1", "Hi! <img src=x onerror=alert(1)> 12 seats, great."); err != nil {
+		t.Fatal(err)
+	}
+	var name, agentText string
+	var img bool
+	run("the agent joins",
+		until(shadow(".nm")+`?.textContent == "Sam Seller"`),
+		until(shadow(".ls")+`.textContent.includes("12 seats, great")`),
+		into(&name, chromedp.Text(js(".nm"))),
+		eval(&img, has(".ls img")),
+		eval(&agentText, `[...document.querySelector("#parley-widget").shadowRoot.querySelectorAll(".m.bot .b")].pop().textContent`),
+	)
+	if img || !strings.Contains(agentText, "<img src=x") {
+		t.Errorf("agent text rendered as HTML (img element: %v): %q", img, agentText)
+	}
+	run("the visitor answers the agent",
+		chromedp.SendKeys(js(".cf input"), "Thanks Sam\r"),
+		until(count(".m.me:not(.pend)")+" == 3"),
+	)
+	evs, err := s.live.Events(s.ctx, conv.ID, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs int
+	for _, e := range evs {
+		if e.Kind == livechat.KindVisitorMessage {
+			msgs++
+		}
+	}
+	if msgs != 1 {
+		t.Errorf("%d visitor messages stored, want 1", msgs)
+	}
+	if _, err := s.live.Close(s.ctx, conv.ID, agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	var thanks string
+	run("closed: rating offered after an agent took part",
+		until(has(".end .rate button")),
+		chromedp.Click(js(".end .rate button")),
+		into(&thanks, chromedp.Text(js(".end .rate"))),
+	)
+	if !strings.Contains(thanks, "Thanks for your feedback") {
+		t.Errorf("after rating: %q", thanks)
+	}
+	screenshot(t, ctx, "/tmp/parley-widget-agent.png")
+}

@@ -15,7 +15,7 @@
   const glob = (g, s) => new RegExp("^" + g.split("*").map(x => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$").test(s);
   const match = (r, path) => !(r.exclude || []).some(g => glob(g, path)) &&
     (!(r.include || []).length || r.include.some(g => glob(g, path)));
-  const api = W.__parley = { site, base, key, state, match, queue: [] };
+  const api = W.__parley = { site, base, key, state, match };
 
   fetch(base + "/widget/v1/config?site=" + encodeURIComponent(site)).then(r => r.ok ? r.json() : Promise.reject(r.status)).then(cfg => {
     api.cfg = cfg;

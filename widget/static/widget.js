@@ -420,7 +420,8 @@ class Widget {
           if (b) b.className = "m me nok";
         }
         if (f.code == "no_playbook") { this.starting = false; this.noPlaybook = true; this.header(); } // nothing targets this page: messenger mode
-        else this.err.textContent = f.message || f.code;
+        // Receipts, typing and ratings racing a closed conversation: nothing the visitor can act on.
+        else if (f.code != "no_conversation") this.err.textContent = f.message || f.code;
         break;
     }
   }
@@ -429,7 +430,7 @@ class Widget {
   reset(conv) {
     this.s.conv = conv || "";
     this.save();
-    this.seq = this.liveFrom = 0;
+    this.seq = this.liveFrom = this.readSent = 0;
     this.list.replaceChildren();
     this.forms = {}; this.bySeq = {}; this.waiting = null; this.agent = null; this.agentTook = false;
     this.composer();
@@ -668,14 +669,14 @@ class Widget {
 
   // typing tells the server (for agents) at most every 2 s, with a preview.
   typing() {
-    if (this.waiting || Date.now() - (this.lastTyping || 0) < 2000 || !this.input.value) return;
+    if (this.waiting || !this.s.conv || Date.now() - (this.lastTyping || 0) < 2000 || !this.input.value) return;
     this.lastTyping = Date.now();
     this.send({ type: "typing", text: this.input.value.slice(0, 200) });
   }
 
   // markRead sends a `read` receipt when the visitor can actually see the list.
   markRead() {
-    if (!this.isOpen || document.hidden || this.seq <= (this.readSent || 0) || !this.welcomed) return;
+    if (!this.isOpen || document.hidden || !this.s.conv || this.seq <= (this.readSent || 0) || !this.welcomed) return;
     this.readSent = this.seq;
     this.send({ type: "read", seq: this.seq });
   }
