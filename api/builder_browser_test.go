@@ -354,3 +354,101 @@ func sameMeaning(t *testing.T, what string, got, want []byte) {
 		t.Errorf("%s differs from the sample:\n got %s\nwant %s", what, gj, wj)
 	}
 }
+
+// TestBrowserBuilderRoundTrip: each sample, made a playbook from its
+// template, shows in the YAML view as written (comments and all); after an
+// edit in the graph that is undone, the YAML view shows the canonical export
+// of the same document — YAML → builder → YAML loses nothing.
+func TestBrowserBuilderRoundTrip(t *testing.T) {
+	_, ctx := builderSession(t)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	u := ui{t, ctx}
+	for _, name := range []string{"live-chat", "faq", "qualifier"} {
+		src := sharedExamples(t)[name]
+		doc, _ := playbook.Parse(src)
+		u.click(`button[name=new-playbook]`)
+		u.click(`[data-template=` + name + `]`)
+		u.click(`button[name=create]`)
+		u.do(chromedp.WaitVisible(chromedp.CSS(`.bg-node[data-card=` + doc.Start + `]`)))
+		u.settle()
+		slug, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.__builder.state.m.doc.id`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		asShipped := slug == doc.ID
+		doc.ID = slug
+		canonical, err := playbook.Export(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		yamlView := func() string {
+			t.Helper()
+			u.click(`button[name=view-yaml]`)
+			u.do(chromedp.WaitVisible(chromedp.CSS(`textarea[name=yaml]`)))
+			y, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`textarea[name=yaml]`)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			u.click(`button[name=view-graph]`)
+			u.do(chromedp.WaitVisible(chromedp.CSS(`.bg-node[data-card=` + doc.Start + `]`)))
+			return y
+		}
+		y := yamlView()
+		if asShipped && y != string(src) {
+			t.Errorf("%s: YAML view of the template:\n%s\nwant the sample as written", name, y)
+		}
+		if !asShipped && y != string(canonical) {
+			t.Errorf("%s: YAML view:\n%s\nwant:\n%s", name, y, canonical)
+		}
+		// An edit in the graph, undone: the document is the model's now.
+		u.selectCard(doc.Start)
+		sel := `.bf-form [data-path=text]`
+		u.do(chromedp.SendKeys(chromedp.CSS(sel), "!"), chromedp.SendKeys(chromedp.CSS(sel), "\b"))
+		u.settle()
+		if y := yamlView(); y != string(canonical) {
+			t.Errorf("%s: YAML → builder → YAML:\n%s\nwant:\n%s", name, y, canonical)
+		}
+	}
+}
+
+// TestBrowserBuilderHundredCards: a 100-card playbook is laid out without
+// overlapping cards, with every edge drawn.
+func TestBrowserBuilderHundredCards(t *testing.T) {
+	e, ctx := builderSession(t)
+	var b strings.Builder
+	b.WriteString("id: big\nname: Big\nlanguage: en\nstart: c0\ncards:\n")
+	const n = 100
+	for i := 0; i < n; i++ {
+		switch {
+		case i == n-1:
+			fmt.Fprintf(&b, "  c%d: {type: end, text: Bye}\n", i)
+		case i%3 == 0:
+			fmt.Fprintf(&b, "  c%d:\n    type: question\n    text: Question %d?\n    options:\n      - {label: Yes, next: c%d}\n      - {label: No, next: c%d}\n", i, i, i+1, min(i+2+i%5, n-1))
+		default:
+			fmt.Fprintf(&b, "  c%d: {type: message, text: Message %d, next: c%d}\n", i, i, min(i+1+i%2, n-1))
+		}
+	}
+	r := e.do(req{method: "POST", path: "/api/v1/playbooks", token: e.adminToken, body: b.String(), contentType: "application/yaml"})
+	expect(t, r, 201)
+	u := ui{t, ctx}
+	u.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.bg-node[data-card=c99]`)))
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`(() => {
+		const boxes = [...document.querySelectorAll(".b-canvas .bg-node")].map((g) => { const r = g.querySelector(".bg-card").getBBox(); const m = g.transform.baseVal[0].matrix; return {x: m.e, y: m.f, w: r.width, h: r.height}; });
+		let overlaps = 0;
+		for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) { const a = boxes[i], b = boxes[j]; if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) overlaps++; }
+		return [boxes.length, overlaps, document.querySelectorAll(".b-canvas .bg-edge").length];
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0] != n || res[1] != 0 {
+		t.Errorf("%d cards drawn, %d overlaps", res[0], res[1])
+	}
+	if res[2] < n-1 {
+		t.Errorf("%d edges drawn", res[2])
+	}
+	shot(ctx, t, "hundred")
+	u.click(`button[name=fit]`)
+	shot(ctx, t, "hundred-fit")
+}

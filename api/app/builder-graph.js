@@ -58,6 +58,14 @@ export function layout(doc, order) {
       if (indeg.get(e.to) === 0) queue.push(e.to);
     }
   }
+  // Cards nothing leads to (unreachable, other than the start) sit just
+  // before their first successor rather than in the first layer.
+  for (let qi = queue.length - 1; qi >= 0; qi--) {
+    const id = queue[qi];
+    if (id === doc.start || fwd.some((e) => e.to === id)) continue;
+    const outsL = fwd.filter((e) => e.from === id).map((e) => layer.get(e.to));
+    if (outsL.length) layer.set(id, Math.max(0, Math.min(...outsL) - 1));
+  }
   // Layers with dummy nodes on edges that span more than one layer.
   const nLayers = Math.max(0, ...layer.values()) + 1;
   const layers = Array.from({ length: nLayers }, () => []);
@@ -104,22 +112,26 @@ export function layout(doc, order) {
     const range = downSweep ? layers.slice(1) : layers.slice(0, -1).reverse();
     for (const L of range) {
       const nb = downSweep ? up : down;
-      let floor = -Infinity;
+      // Pack downwards from where each node wants to be, then shift the
+      // layer back up by the mean push, so layers do not drift apart.
+      let floor = -Infinity, push = 0;
       for (const id of L) {
         const l = nb.get(id);
         let want = y.get(id);
         if (l && l.length) want = l.reduce((a, x) => a + centre(x), 0) / l.length - height(id) / 2;
         const v = Math.max(want, floor);
+        push += v - want;
         y.set(id, v);
         floor = v + height(id) + GAPY;
       }
+      if (L.length) for (const id of L) y.set(id, y.get(id) - push / L.length);
     }
   }
   const minY = Math.min(0, ...y.values());
   const nodes = {};
   for (const id of ids) nodes[id] = { x: layer.get(id) * (W + GAPX), y: y.get(id) - minY, h: height(id), layer: layer.get(id) };
   const routes = es.map((e) => ({ ...e, back: back.has(e) || e.from === e.to, via: (chains.get(e) || []).map((d) => ({ x: layer.get(d) * (W + GAPX) + W / 2, y: y.get(d) - minY + 4 })) }));
-  return { nodes, routes, width: nLayers * (W + GAPX) - GAPX, height: Math.max(0, ...ids.map((id) => nodes[id].y + nodes[id].h)) };
+  return { start: doc.start, nodes, routes, width: nLayers * (W + GAPX) - GAPX, height: Math.max(0, ...ids.map((id) => nodes[id].y + nodes[id].h)) };
 }
 
 function pathThrough(pts) {
@@ -154,7 +166,7 @@ export class Graph {
   apply() { this.vp.setAttribute("transform", `translate(${this.view.x},${this.view.y}) scale(${this.view.k})`); }
 
   zoomAt(f, cx, cy) {
-    const k = Math.min(2.5, Math.max(0.15, this.view.k * f));
+    const k = Math.min(2.5, Math.max(0.08, this.view.k * f));
     const r = k / this.view.k;
     this.view.x = cx - (cx - this.view.x) * r;
     this.view.y = cy - (cy - this.view.y) * r;
@@ -173,8 +185,8 @@ export class Graph {
     const fitK = Math.min(b.width / (this.lay.width + 80), b.height / (this.lay.height + 120));
     if (fitK >= 0.7) { this.fit(); return; }
     const k = 0.75;
-    const hh = this.lay.height * k;
-    this.view = { k, x: 40, y: hh + 120 < b.height ? (b.height - hh) / 2 + 20 : 70 };
+    const st = this.lay.nodes[this.lay.start] || Object.values(this.lay.nodes)[0];
+    this.view = { k, x: 40 - (st ? st.x * k : 0), y: b.height / 2 - (st ? (st.y + st.h / 2) * k : 0) };
     this.apply();
   }
 
@@ -183,8 +195,8 @@ export class Graph {
     const b = this.svg.getBoundingClientRect();
     const w = this.lay.width + 80, hh = this.lay.height + 80;
     if (!b.width || !b.height) return;
-    const k = Math.min(1.2, Math.max(0.15, Math.min(b.width / w, b.height / hh)));
-    this.view = { k, x: (b.width - this.lay.width * k) / 2, y: Math.max(70, (b.height - this.lay.height * k) / 2 + 20) };
+    const k = Math.min(1, Math.max(0.08, Math.min(b.width / w, b.height / hh)));
+    this.view = { k, x: Math.max(20, (b.width - this.lay.width * k) / 2), y: Math.max(70, (b.height - this.lay.height * k) / 2 + 20) };
     this.apply();
   }
 

@@ -61,7 +61,7 @@ export async function mount(el, { api }) {
   const st = {
     list: [], templates: [], users: [], pipelines: [], stages: [],
     pb: null, m: null, problems: [], valid: true, yaml: "", yamlText: null, yamlBroken: false,
-    view: "graph", tab: "card", selected: null, dirty: false, rev: 0, saving: false, note: "", seq: 0, textLang: "en", versions: [],
+    view: "graph", tab: "card", selected: null, dirty: false, rev: 0, live: null, saving: false, note: "", seq: 0, textLang: "en", versions: [],
   };
   let syncTimer = null, syncing = null, graphTimer = null;
 
@@ -239,8 +239,10 @@ export async function mount(el, { api }) {
     else status.textContent = st.pb.published_version ? `Draft saved · live: v${st.pb.published_version}` : "Draft saved · not published";
     probBtn.textContent = errs.length ? `⛔ ${errs.length} problem${errs.length > 1 ? "s" : ""}` : warns ? `⚠ ${warns} warning${warns > 1 ? "s" : ""}` : "✓ No problems";
     probBtn.className = "b-probbtn" + (errs.length ? " bad" : warns ? " warn" : " good");
-    publishBtn.disabled = !st.valid || st.yamlBroken || st.saving;
-    publishBtn.title = publishBtn.disabled ? "Fix the problems to publish" : "Publish the draft as a new version";
+    const upToDate = !st.dirty && st.live !== null && st.live === st.pb.draft;
+    publishBtn.disabled = !st.valid || st.yamlBroken || st.saving || upToDate;
+    publishBtn.textContent = upToDate ? "Published ✓" : "Publish";
+    publishBtn.title = upToDate ? "The live version is this draft" : publishBtn.disabled ? "Fix the problems to publish" : "Publish the draft as a new version";
     viewGraph.disabled = st.yamlBroken && st.view === "yaml";
     viewGraph.title = viewGraph.disabled ? "Fix the YAML errors to see the graph" : "";
     viewGraph.classList.toggle("on", st.view === "graph");
@@ -427,6 +429,7 @@ export async function mount(el, { api }) {
     try {
       const v = await api("POST", `/playbooks/${st.pb.id}/publish`);
       st.pb = await api("GET", `/playbooks/${st.pb.id}`);
+      st.live = v.document;
       const i = st.list.findIndex((p) => p.id === st.pb.id);
       if (i >= 0) st.list[i] = st.pb;
       renderList(); renderBar();
@@ -457,6 +460,8 @@ export async function mount(el, { api }) {
     history.replaceState(null, "", `/app/playbooks/${pb.id}`);
     Object.assign(st, { pb, selected: null, dirty: false, note: "", problems: [], valid: true, yamlBroken: false, yamlText: null, tab: st.tab === "versions" || st.tab === "preview" ? st.tab : "card" });
     st.seq++;
+    st.live = null;
+    if (pb.published_version) api("GET", `/playbooks/${pb.id}/versions/${pb.published_version}`).then((v) => { if (st.pb && st.pb.id === pb.id) { st.live = v.document; renderBar(); } }, () => {});
     try {
       const res = await convertYAML(pb.draft);
       st.m = M.fromConvert(res);
