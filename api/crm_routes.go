@@ -59,7 +59,7 @@ func (s *Server) crmRoutes() []route {
 			handler: createOne(s, func(c *gin.Context, in *crm.LeadInput) error { return defaultOwner(c, &in.OwnerID) }, m.CreateLead)},
 		{method: "PATCH", path: "/api/v1/leads/:id", access: agent, tag: "leads", summary: "Update a lead; null clears a nullable field, label_ids replaces the labels", body: crm.LeadPatch{}, resp: crm.Lead{}, handler: patchOne(s, uuidID("lead"), m.UpdateLead)},
 		{method: "DELETE", path: "/api/v1/leads/:id", access: agent, tag: "leads", summary: "Delete a lead with its notes and activities", resp: uuidResult{}, handler: deleteOne(s, uuidID("lead"), m.DeleteLead)},
-		{method: "POST", path: "/api/v1/leads/:id/convert", access: agent, tag: "leads", summary: "Convert a lead to a deal (201 with the deal); the lead is archived, its notes and activities move to the deal", resp: crm.Deal{}, handler: s.convertLead},
+		{method: "POST", path: "/api/v1/leads/:id/convert", access: agent, tag: "leads", summary: "Convert a lead to a deal (201 with the deal); the lead is archived, its notes and activities move to the deal", resp: crm.Deal{}, status: 201, handler: s.convertLead},
 
 		{method: "GET", path: "/api/v1/leadLabels", access: agent, tag: "leads", summary: "List lead labels", resp: crm.LeadLabel{}, list: true,
 			handler: listWith(s, func(*query) struct{} { return struct{}{} }, func(ctx context.Context, _ struct{}, lp crm.ListParams) ([]crm.LeadLabel, crm.Page, error) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -186,6 +187,9 @@ func (s *Server) buildOpenAPI() map[string]any {
 		status := "200"
 		if r.method == http.MethodPost && strings.Count(r.path, ":") == 0 && r.access != public {
 			status = "201"
+		}
+		if r.status != 0 {
+			status = strconv.Itoa(r.status)
 		}
 		var data map[string]any
 		if r.resp != nil {

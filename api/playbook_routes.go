@@ -20,11 +20,11 @@ func (s *Server) playbookRoutes() []route {
 	return []route{
 		{method: "GET", path: "/api/v1/playbooks", access: agent, tag: "playbooks", summary: "List playbooks", resp: livechat.Playbook{}, list: true, handler: s.listPlaybooks},
 		{method: "POST", path: "/api/v1/playbooks", access: admin, tag: "playbooks", summary: "Create a playbook from a YAML or JSON document (a draft)", body: playbookDocDoc{}, resp: livechat.Playbook{}, handler: s.postPlaybook},
-		{method: "POST", path: "/api/v1/playbooks/validate", access: agent, tag: "playbooks", summary: "Validate a document: 200 with warnings, or 422 with every problem as line:col", body: playbookDocDoc{}, resp: validation{}, handler: s.validatePlaybook},
+		{method: "POST", path: "/api/v1/playbooks/validate", access: agent, tag: "playbooks", summary: "Validate a document: 200 with warnings, or 422 with every problem as line:col", body: playbookDocDoc{}, resp: validation{}, status: 200, handler: s.validatePlaybook},
 		{method: "GET", path: "/api/v1/playbooks/:id", access: agent, tag: "playbooks", summary: "Get a playbook with its draft", resp: livechat.Playbook{}, handler: s.getPlaybook},
 		{method: "PATCH", path: "/api/v1/playbooks/:id", access: admin, tag: "playbooks", summary: "Replace the draft with a new document", body: playbookDocDoc{}, resp: livechat.Playbook{}, handler: s.patchPlaybook},
 		{method: "DELETE", path: "/api/v1/playbooks/:id", access: admin, tag: "playbooks", summary: "Delete a playbook", resp: idResult{}, handler: s.deletePlaybook},
-		{method: "POST", path: "/api/v1/playbooks/:id/publish", access: admin, tag: "playbooks", summary: "Publish the draft as a new immutable version", resp: livechat.Version{}, handler: s.publishPlaybook},
+		{method: "POST", path: "/api/v1/playbooks/:id/publish", access: admin, tag: "playbooks", summary: "Publish the draft as a new immutable version", resp: livechat.Version{}, status: 201, handler: s.publishPlaybook},
 		{method: "GET", path: "/api/v1/playbooks/:id/versions", access: agent, tag: "playbooks", summary: "List published versions", resp: livechat.Version{}, list: true, handler: s.listVersions},
 		{method: "GET", path: "/api/v1/playbooks/:id/versions/:n", access: agent, tag: "playbooks", summary: "Get one published version", resp: livechat.Version{}, handler: s.getVersion},
 	}

@@ -19,6 +19,7 @@ type route struct {
 	body    any  // zero value of the request body type, nil for none
 	resp    any  // zero value of the response data type
 	list    bool // the response is a page of resp
+	status  int  // success status when not the usual (201 for a POST that creates, else 200)
 	query   []param
 	handler gin.HandlerFunc
 }
@@ -49,7 +50,7 @@ func (s *Server) routeTable() []route {
 func (s *Server) coreRoutes() []route {
 	return []route{
 		{method: "POST", path: "/api/v1/auth/login", access: public, tag: "auth", summary: "Sign in with email and password (sets the session cookie)", body: loginInput{}, resp: loginResult{}, handler: s.postLogin},
-		{method: "POST", path: "/api/v1/auth/logout", access: agent, tag: "auth", summary: "Sign out", resp: map[string]bool{}, handler: s.postLogout},
+		{method: "POST", path: "/api/v1/auth/logout", access: agent, tag: "auth", summary: "Sign out", resp: map[string]bool{}, status: 200, handler: s.postLogout},
 		{method: "GET", path: "/api/v1/auth/session", access: agent, tag: "auth", summary: "The signed-in user and the session's CSRF token", resp: loginResult{}, handler: s.getSession},
 		{method: "GET", path: "/api/v1/openapi.json", access: public, tag: "meta", summary: "This API's OpenAPI 3 description", resp: map[string]any{}, handler: s.getOpenAPI},
 

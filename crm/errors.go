@@ -29,7 +29,12 @@ type InvalidError struct {
 func (e *InvalidError) Error() string {
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
-		parts[i] = f.Field + ": " + f.Message
+		// "person_id or organization_id is required" names its field already.
+		if strings.HasPrefix(f.Message, f.Field+" ") {
+			parts[i] = f.Message
+		} else {
+			parts[i] = f.Field + ": " + f.Message
+		}
 	}
 	return strings.Join(parts, "; ")
 }

@@ -149,11 +149,13 @@ func validSource(s string) bool {
 	return false
 }
 
-// validateLead checks and normalizes a lead about to be written.
-func (m *Manager) validateLead(ctx context.Context, l *Lead) error {
+// validateLead checks and normalizes a lead about to be written. The rule
+// that a lead has a person or an organization is checked when they are set:
+// a lead whose person was deleted can still be archived or retitled.
+func (m *Manager) validateLead(ctx context.Context, l *Lead, checkParent bool) error {
 	var p Problems
 	requireName(&p, "title", &l.Title)
-	if l.PersonID == nil && l.OrganizationID == nil {
+	if checkParent && l.PersonID == nil && l.OrganizationID == nil {
 		p.Add("person_id", "person_id or organization_id is required")
 	}
 	if l.Value != nil {
@@ -205,7 +207,7 @@ func (m *Manager) CreateLead(ctx context.Context, in LeadInput) (Lead, error) {
 		l.SourceName = SourceAPI
 	}
 	err := m.InTx(ctx, func(m *Manager) error {
-		if err := m.validateLead(ctx, &l); err != nil {
+		if err := m.validateLead(ctx, &l, true); err != nil {
 			return err
 		}
 		now := m.nowUTC()
@@ -343,7 +345,7 @@ func (m *Manager) UpdateLead(ctx context.Context, id string, p LeadPatch) (Lead,
 		if p.WasSeen != nil {
 			l.WasSeen = *p.WasSeen
 		}
-		if err := m.validateLead(ctx, &l); err != nil {
+		if err := m.validateLead(ctx, &l, p.PersonID.Set || p.OrganizationID.Set); err != nil {
 			return err
 		}
 		amount, currency := leadValueColumns(&l)
