@@ -223,6 +223,7 @@ class Widget {
   // register gets a visitor token on the first visit; it is the visitor's
   // only key to its conversations, so it lives in localStorage.
   async register() {
+    this.s.token ||= this.api.state().token; // the loader may have registered meanwhile
     if (!this.s.token) {
       const r = await fetch(this.api.base + "/widget/v1/visitors", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ site: this.api.site }),
@@ -334,6 +335,7 @@ class Widget {
   }
 
   start(f, openAfter) {
+    if (!this.welcomed) return; // the welcome starts it when the panel is open
     this.starting = true;
     this.openAfterStart = openAfter && innerWidth > 480; // never cover a phone screen unasked
     this.send({ type: "start", ...f });
@@ -356,7 +358,7 @@ class Widget {
     ws.onclose = e => {
       if (this.ws != ws) return;
       this.ws = null;
-      this.welcomed = false;
+      this.welcomed = this.starting = false; // a start in flight is asked again after the next welcome
       if (e.code == 4001) { // the server does not know the token (site reset, storage copied): start afresh
         this.s = { pending: [], open: this.s.open };
         this.save();
@@ -393,7 +395,8 @@ class Widget {
         this.backoff = 0;
         this.recon.textContent = "";
         this.online = f.online;
-        this.liveFrom = f.seq; // what the replay brings was seen before
+        // A page load replays what was seen before; a reconnect, what is new.
+        this.liveFrom = this.seq || f.seq;
         if (f.bot) this.bot = f.bot;
         if ((f.conversation || "") != (this.s.conv || "")) this.reset(f.conversation);
         for (const p of this.s.pending) this.ws.send(JSON.stringify(p));
