@@ -40,6 +40,9 @@ func loadStatic() *staticFiles {
 		if err != nil {
 			return err
 		}
+		if strings.HasSuffix(p, ".js") {
+			body = stripJS(body)
+		}
 		sum := sha256.Sum256(body)
 		a := &asset{body: body, gz: gzipBytes(body), etag: `"` + hex.EncodeToString(sum[:8]) + `"`,
 			ctype: mime.TypeByExtension(path.Ext(p))}
@@ -50,6 +53,23 @@ func loadStatic() *staticFiles {
 		return nil
 	})
 	return s
+}
+
+// stripJS drops whole-line comments and indentation from our own scripts:
+// the sources explain themselves at length, and every visitor downloads
+// them. It is line-based on purpose and safe for how these files are
+// written (no line inside a string or template starts with //).
+func stripJS(b []byte) []byte {
+	var out bytes.Buffer
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		t := bytes.TrimLeft(line, " \t")
+		if len(t) == 0 || bytes.HasPrefix(t, []byte("//")) {
+			continue
+		}
+		out.Write(t)
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
 }
 
 func gzipBytes(b []byte) []byte {
