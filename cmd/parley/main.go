@@ -287,7 +287,19 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "parley serve:", err)
 		return 1
 	}
-	live, err := livechat.New(ctx, livechat.Opts{DB: db, CRM: m, Logger: log})
+	// On PostgreSQL, servers sharing the database fan events out to each
+	// other with LISTEN/NOTIFY; SQLite is one process, with the in-process bus.
+	var bus livechat.Bus
+	if db.Dialect == schema.Postgres {
+		pb, err := livechat.NewPGBus(ctx, livechat.PGBusOpts{DB: db, Logger: log})
+		if err != nil {
+			fmt.Fprintln(stderr, "parley serve:", err)
+			return 1
+		}
+		defer pb.Close()
+		bus = pb
+	}
+	live, err := livechat.New(ctx, livechat.Opts{DB: db, CRM: m, Logger: log, Bus: bus})
 	if err != nil {
 		fmt.Fprintln(stderr, "parley serve:", err)
 		return 1
@@ -306,7 +318,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	wh := widget.New(widget.Opts{Live: live, Logger: log})
 	srv, err := api.New(ctx, api.Opts{
 		DB: db, CRM: m, Live: live, Logger: log, SecureCookies: *secure,
-		Mount: []func(*gin.Engine, gin.HandlerFunc){wh.MountFunc()},
+		Mount: []func(*gin.Engine, gin.HandlerFunc){wh.MountFunc(), api.PprofMount()},
 		OnStatus: func(ctx context.Context, _ crm.User) {
 			if err := live.PresenceChanged(ctx); err != nil {
 				log.Warn("presence", "err", err)
