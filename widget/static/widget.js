@@ -117,7 +117,7 @@ const CLOSE_ICON = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" s
 const KINDS = {
   text: ["text", ""], name: ["text", "name"], organization: ["text", "organization"],
   email: ["email", "email", v => /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/.test(v)],
-  phone: ["tel", "tel", v => /^\+?[0-9 ().-]{6,20}$/.test(v) && /\d{6}/.test(v.replace(/\D/g, ""))],
+  phone: ["tel", "tel", v => /^\+?[0-9 ().\/-]{6,24}$/.test(v) && /\d{6}/.test(v.replace(/\D/g, ""))], // the server's separators: space . - ( ) /
   number: ["text", "off", v => /^-?\d+([.,]\d+)?$/.test(v.trim())],
   url: ["url", "url", v => { try { return /^https?:$/.test(new URL(/^[a-z]+:/i.test(v) ? v : "https://" + v).protocol); } catch { return false; } }],
   date: ["date", "off", v => !isNaN(Date.parse(v))],
