@@ -19,8 +19,8 @@ import (
 func (s *Server) builderRoutes() []route {
 	return []route{
 		{method: "GET", path: "/api/v1/playbooks/templates", access: agent, tag: "playbooks", summary: "The sample playbooks a new playbook can start from", resp: templateOut{}, list: true, handler: s.listTemplates},
-		{method: "POST", path: "/api/v1/playbooks/convert", access: agent, tag: "playbooks", summary: "Convert a document between YAML and its JSON model, with every problem located on its card (422 when it cannot be read)", body: convertInput{}, resp: convertResult{}, handler: s.convertPlaybook},
-		{method: "POST", path: "/api/v1/playbooks/preview", access: agent, tag: "playbooks", summary: "Run one step of a draft document in the interpreter, without storing anything (the builder's preview)", body: previewInput{}, resp: previewResult{}, handler: s.previewPlaybook},
+		{method: "POST", path: "/api/v1/playbooks/convert", access: agent, tag: "playbooks", summary: "Convert a document between YAML and its JSON model, with every problem located on its card (422 when it cannot be read)", body: convertInput{}, resp: convertResult{}, status: 200, handler: s.convertPlaybook},
+		{method: "POST", path: "/api/v1/playbooks/preview", access: agent, tag: "playbooks", summary: "Run one step of a draft document in the interpreter, without storing anything (the builder's preview)", body: previewInput{}, resp: previewResult{}, status: 200, handler: s.previewPlaybook},
 	}
 }
 
