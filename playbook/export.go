@@ -18,11 +18,16 @@ func Export(doc *Document) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(doc.node()); err != nil {
+	n := doc.node()
+	restore := protectAstral(n)
+	if err := enc.Encode(n); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {
 		return nil, err
+	}
+	if restore != nil {
+		return []byte(restore.Replace(buf.String())), nil
 	}
 	return buf.Bytes(), nil
 }
