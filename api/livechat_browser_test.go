@@ -282,7 +282,7 @@ func TestBrowserLiveChatStory(t *testing.T) {
 	}
 	err = chromedp.Do(annCtx,
 		chromedp.SendKeys(chromedp.CSS(`.lc-panel input[name=value]`), "4200"),
-		eval(`document.querySelector(".lc-panel input[name=expected_close_date]").value = "2026-12-31"`),
+		eval(`const d = document.querySelector(".lc-panel input[name=expected_close_date]"); d.value = "2026-12-31"; d.dispatchEvent(new Event("input", {bubbles: true}))`),
 		chromedp.SendKeys(chromedp.CSS(`.lc-panel textarea[name=note]`), "40 seats, starts in January"),
 		chromedp.Click(chromedp.CSS(`.lc-create-deal`)),
 		poll(`[...document.querySelectorAll(".lc-sys-crm")].some(s => /^Deal created · \d\d:\d\d$/.test(s.textContent))`),
@@ -357,7 +357,6 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
-
 
 func savedReply(shortcut, text string) livechat.SavedReplyInput {
 	return livechat.SavedReplyInput{Shortcut: &shortcut, Text: &text}

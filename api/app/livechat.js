@@ -368,19 +368,23 @@ export async function mount(el, { api, session, h }) {
     const org = (c.contact && c.contact.organization) || {};
     const deal = (c.contact && c.contact.deal) || {};
     const pv = o.person || {};
+    // What the agent typed wins over what the bot collected, and survives
+    // the re-renders live events cause.
+    const dr = (o.draft ||= {});
+    const val = (k, def) => (k in dr ? dr[k] : def);
     const form = h("form", { class: "lc-panel", "aria-label": "Contact" },
       h("h4", {}, "Person"),
-      field("Name", "person_name", pv.name || p.name),
-      field("Email", "email", (pv.email && pv.email[0] && pv.email[0].value) || p.email, { type: "email" }),
-      field("Phone", "phone", (pv.phone && pv.phone[0] && pv.phone[0].value) || p.phone, { type: "tel" }),
+      field("Name", "person_name", val("person_name", pv.name || p.name)),
+      field("Email", "email", val("email", (pv.email && pv.email[0] && pv.email[0].value) || p.email), { type: "email" }),
+      field("Phone", "phone", val("phone", (pv.phone && pv.phone[0] && pv.phone[0].value) || p.phone), { type: "tel" }),
       h("h4", {}, "Organization"),
-      field("Name", "org_name", org.name),
-      field("Address", "org_address", org.address),
+      field("Name", "org_name", val("org_name", org.name)),
+      field("Address", "org_address", val("org_address", org.address)),
       h("h4", {}, "Deal"),
       h("div", { class: "lc-row2" },
-        field("Value", "value", deal.value, { type: "number", min: "0", step: "any", inputmode: "decimal" }),
-        field("Expected close", "expected_close_date", deal.expected_close_date, { type: "date" })),
-      field("Notes", "note", "", { tag: "textarea", rows: 3 }),
+        field("Value", "value", val("value", deal.value), { type: "number", min: "0", step: "any", inputmode: "decimal" }),
+        field("Expected close", "expected_close_date", val("expected_close_date", deal.expected_close_date), { type: "date" })),
+      field("Notes", "note", val("note", ""), { tag: "textarea", rows: 3 }),
       h("div", { class: "lc-panel-actions" },
         h("button", { type: "button", class: "btn lc-create-lead", "data-create": "lead" }, "Create lead"),
         h("button", { type: "button", class: "btn primary lc-create-deal", "data-create": "deal" }, "Create deal")),
@@ -389,6 +393,8 @@ export async function mount(el, { api, session, h }) {
       c.lead_id ? h("a", { class: "lc-crm-link lead", href: "/app/crm?lead=" + encodeURIComponent(c.lead_id) }, "Lead in CRM →") : null,
       c.deal_id ? h("a", { class: "lc-crm-link deal", href: "/app/crm?deal=" + encodeURIComponent(c.deal_id) }, "Deal #" + c.deal_id + " in CRM →") : null);
     for (const b of form.querySelectorAll("button[data-create]")) b.addEventListener("click", () => createFromPanel(form, b.dataset.create));
+    form.addEventListener("input", (ev) => { if (ev.target.name) dr[ev.target.name] = ev.target.value; });
+    form.addEventListener("submit", (ev) => ev.preventDefault());
     const v = c.visitor || {};
     const pages = (v.pages || []).slice(-6).reverse();
     const vis = h("section", { class: "lc-visitor" }, h("h4", {}, "Visitor"),
