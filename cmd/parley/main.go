@@ -264,6 +264,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	dbURL := dbFlag(fs)
 	addr := fs.String("addr", envOr("PARLEY_ADDR", ":8080"), "listen address")
 	demo := fs.Bool("demo", false, "seed the demo workspace (site, users, sample playbooks) if missing")
+	autoReturn := fs.Duration("auto-return", envDuration("PARLEY_AUTO_RETURN"), "return a chat to the queue when its assignee has not replied for this long (0: never)")
 	secure := fs.Bool("secure-cookies", os.Getenv("PARLEY_SECURE_COOKIES") == "true", "always set the Secure flag on session cookies")
 	if _, err := parseFlags(fs, args); err != nil {
 		return 2
@@ -310,17 +311,28 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	go func() {
-		if err := live.Run(ctx); err != nil && ctx.Err() == nil {
-			log.Error("live chat timers stopped", "err", err)
-		}
-	}()
+	// Background loops: each decides through the database (conditional
+	// updates on rows), so several servers can run them side by side.
+	loops := map[string]func(context.Context) error{
+		"live chat timers": live.Run,
+		"working hours":    live.RunWorkingHours,
+	}
+	if *autoReturn > 0 {
+		loops["auto-return"] = func(ctx context.Context) error { return live.RunAutoReturn(ctx, *autoReturn, 0) }
+	}
+	for name, loop := range loops {
+		go func() {
+			if err := loop(ctx); err != nil && ctx.Err() == nil {
+				log.Error("background loop stopped", "loop", name, "err", err)
+			}
+		}()
+	}
 	wh := widget.New(widget.Opts{Live: live, Logger: log})
 	srv, err := api.New(ctx, api.Opts{
 		DB: db, CRM: m, Live: live, Logger: log, SecureCookies: *secure,
 		Mount: []func(*gin.Engine, gin.HandlerFunc){wh.MountFunc(), api.PprofMount()},
-		OnStatus: func(ctx context.Context, _ crm.User) {
-			if err := live.PresenceChanged(ctx); err != nil {
+		OnStatus: func(ctx context.Context, u crm.User) {
+			if err := live.AgentStatusChanged(ctx, u); err != nil {
 				log.Warn("presence", "err", err)
 			}
 		},
@@ -367,6 +379,11 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+func envDuration(k string) time.Duration {
+	d, _ := time.ParseDuration(os.Getenv(k))
+	return d
 }
 
 func logLevel() slog.Level {
