@@ -366,6 +366,33 @@ func TestErrorsLeaveStateUnchanged(t *testing.T) {
 	}
 }
 
+// TestOptionOnTypedInputIsRefused: a button index means nothing for a typed
+// question or a form field; taken as an empty value it would skip an
+// optional field (or store nothing under a made-up option), so it is refused.
+func TestOptionOnTypedInputIsRefused(t *testing.T) {
+	p := mustLoad(t, minimal("  a: {type: question, text: q, input: text, required: false, next: b}\n"+
+		"  b: {type: form, fields: [{save: person.name, label: N, required: false}, {save: person.email, label: E, input: email}], next: c}\n"+
+		"  c: {type: end}\n"))
+	st, _ := steps(t, p, nobody, start)
+	for _, ev := range []Event{choose("a", 0), choose("a", 3)} {
+		got, eff, err := p.Step(st, ev, nobody)
+		if !errors.Is(err, ErrBadOption) || eff != nil || !reflect.DeepEqual(got, st) {
+			t.Errorf("question %+v: err %v, effects %v; want ErrBadOption and no change", ev, err, eff)
+		}
+	}
+	st, _ = steps(t, p, nobody, start, answer("a", "x"))
+	for _, ev := range []Event{{Kind: EventAnswer, Card: "b", Field: 0, Option: opt(3)}, {Kind: EventAnswer, Card: "b", Field: 0, Option: opt(0), Value: "Ann"}} {
+		got, eff, err := p.Step(st, ev, nobody)
+		if !errors.Is(err, ErrBadOption) || eff != nil || !reflect.DeepEqual(got, st) {
+			t.Errorf("form field %+v: err %v, effects %v; want ErrBadOption and no change", ev, err, eff)
+		}
+	}
+	// The field still waits and takes a typed value.
+	if _, _, err := p.Step(st, field("b", 0, "Ann"), nobody); err != nil {
+		t.Errorf("typed answer after the refusal: %v", err)
+	}
+}
+
 func TestEditFieldReturnsWhereItWas(t *testing.T) {
 	p := mustLoad(t, minimal("  a: {type: form, fields: [{save: person.name, label: N}, {save: person.email, label: E, input: email}], next: b}\n  b: {type: question, text: 'more?', input: text}\n"))
 	st, eff := steps(t, p, nobody, start, field("a", 0, "Ann"), field("a", 1, "a@b.co"),

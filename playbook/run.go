@@ -257,10 +257,16 @@ func (r *runner) answer(ev Event) error {
 		return ErrNotWaiting
 	}
 	r.cur = n.id
+	if n.card.Type == CardForm && ev.Field != st.Field {
+		return ErrNotWaiting
+	}
+	if ev.Option != nil && n.options == nil {
+		// A button index on a typed question or form field names nothing:
+		// read as an empty value it would skip an optional field, and the
+		// transcript would show an answer nobody gave.
+		return ErrBadOption
+	}
 	if n.card.Type == CardForm {
-		if ev.Field != st.Field {
-			return ErrNotWaiting
-		}
 		return r.formAnswer(n, ev)
 	}
 	if n.options != nil {
