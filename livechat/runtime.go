@@ -355,7 +355,7 @@ func (s *Service) Message(ctx context.Context, v Visitor, clientID, text string)
 		var st playbook.State
 		var effects []playbook.Effect
 		toBot := false
-		if ch.c.State == StateBot && ch.c.PlaybookID != nil && ch.c.Interp.Wait == playbook.WaitAnswer {
+		if ch.c.State == StateBot && ch.hasProgram() && ch.c.Interp.Wait == playbook.WaitAnswer {
 			p, err := ch.program()
 			if err != nil {
 				return Event{}, err
@@ -487,7 +487,7 @@ func (s *Service) Restart(ctx context.Context, v Visitor) error {
 		return err
 	}
 	_, _, err = s.update(ctx, c.ID, func(ch *change) error {
-		if ch.c.PlaybookID == nil {
+		if !ch.hasProgram() {
 			return refused(CodeNotAllowed, "this conversation has no playbook")
 		}
 		if ch.c.State != StateBot && !(ch.c.State == StateOffline && ch.c.AssigneeID == nil) {

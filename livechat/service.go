@@ -73,6 +73,7 @@ type Service struct {
 	locks  [64]sync.Mutex
 	progMu sync.Mutex
 	progs  map[progKey]*playbook.Program // compiled versions; immutable, so never invalidated
+	pv     previews                      // the preview site and running previews' drafts (preview.go)
 
 	presenceMu sync.Mutex
 	online     int // last published agents-online count, -1 before the first

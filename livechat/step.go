@@ -138,6 +138,10 @@ func (ch *change) program() (*playbook.Program, error) {
 		return ch.prog, nil
 	}
 	if ch.c.PlaybookID == nil {
+		if p, ok, err := ch.previewProgramOf(); ok || err != nil { // a preview runs its draft (preview.go)
+			ch.prog = p
+			return p, err
+		}
 		return nil, refused(CodeNotWaiting, "this conversation has no playbook")
 	}
 	p, err := ch.s.program(ch.ctx, ch.tx, *ch.c.PlaybookID, ch.c.PlaybookVersion)
@@ -174,6 +178,12 @@ func (ch *change) apply(effects []playbook.Effect) error {
 		return err
 	}
 	for _, eff := range effects {
+		if done, err := ch.previewEffect(eff); done || err != nil { // captures and waits differ in previews (preview.go)
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		var err error
 		switch e := eff.(type) {
 		case playbook.Message:
@@ -252,8 +262,12 @@ func (ch *change) requestLiveChat(e playbook.RequestLiveChat) error {
 // and captures are retried on hello and by Run.
 func (s *Service) afterCommit(ctx context.Context, ch *change, unlock func()) {
 	c := ch.c
+	hidden := s.previewHidden(ctx, c) // agents never see previews (preview.go)
 	for _, e := range ch.events {
 		f := Frame{ConversationID: c.ID, VisitorID: c.VisitorID, State: c.State, EventID: e.ID, Seq: e.Seq, Agent: e.AgentFrame()}
+		if hidden {
+			f.Agent = nil
+		}
 		if c.AssigneeID != nil {
 			f.AssigneeID = *c.AssigneeID
 		}
@@ -263,7 +277,9 @@ func (s *Service) afterCommit(ctx context.Context, ch *change, unlock func()) {
 		s.publish(ctx, f)
 	}
 	notes := ch.agent
-	if ch.before.State != "" && (c.State != ch.before.State || !sameID(c.AssigneeID, ch.before.AssigneeID) || c.Unread != ch.before.Unread) {
+	if hidden {
+		notes = nil
+	} else if ch.before.State != "" && (c.State != ch.before.State || !sameID(c.AssigneeID, ch.before.AssigneeID) || c.Unread != ch.before.Unread) {
 		notes = append(notes, "conversation.updated")
 	}
 	var lastID int64

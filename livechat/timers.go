@@ -112,7 +112,7 @@ func (s *Service) fire(ctx context.Context, t dueTimer) (bool, error) {
 			return nil // assigned or closed first: the deadline lost the race
 		}
 		ch.c.State, ch.c.Deadline = StateOffline, nil
-		if ch.c.Interp.Wait != playbook.WaitLiveChat || ch.c.PlaybookID == nil {
+		if ch.c.Interp.Wait != playbook.WaitLiveChat || !ch.hasProgram() {
 			return nil
 		}
 		return ch.step(playbook.Event{Kind: playbook.EventLiveChatOffline}, env)

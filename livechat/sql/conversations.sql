@@ -22,6 +22,7 @@ RETURNING id, state, site_id, visitor_id, playbook_id, playbook_version, interp,
        deadline, person_id, org_id, lead_id, deal_id, rating, rating_comment, agent_joined, unread, handed_over, finished_at,
        add_time, last_event_at, closed_at
 
+-- Previews of drafts (preview.go) are nobody's work: in no folder.
 -- name: list-conversations
 SELECT id, state, site_id, visitor_id, playbook_id, playbook_version, interp, assignee_id, group_name, last_seq, visitor_read_seq,
        deadline, person_id, org_id, lead_id, deal_id, rating, rating_comment, agent_joined, unread, handed_over, finished_at,
@@ -32,6 +33,7 @@ WHERE (? = '' OR state = ?)
        OR (? = 'unassigned' AND assignee_id IS NULL AND state IN ('waiting', 'offline', 'active'))
        OR (? = 'mine' AND assignee_id = ? AND state <> 'closed')
        OR (? = 'closed' AND state = 'closed'))
+  AND NOT EXISTS (SELECT 1 FROM conversation_previews p WHERE p.conversation_id = conversations.id)
 ORDER BY last_event_at DESC, id DESC LIMIT ? OFFSET ?
 
 -- name: save-conversation

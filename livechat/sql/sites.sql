@@ -10,9 +10,10 @@ FROM sites WHERE id = ?
 SELECT id, site_key, name, allowed_origins, appearance, texts, business_hours, outside_hours, pre_chat, pages, add_time, update_time
 FROM sites WHERE site_key = ?
 
+-- The internal site previews run on (preview.go) is not listed.
 -- name: list-sites
 SELECT id, site_key, name, allowed_origins, appearance, texts, business_hours, outside_hours, pre_chat, pages, add_time, update_time
-FROM sites ORDER BY id
+FROM sites WHERE NOT internal ORDER BY id
 
 -- name: update-site
 UPDATE sites SET name = ?, allowed_origins = ?, appearance = ?, texts = ?, business_hours = ?, outside_hours = ?, pre_chat = ?, pages = ?, update_time = ?
