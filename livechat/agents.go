@@ -12,9 +12,11 @@ import (
 )
 
 // KindMessageEdited is an agent correcting its last message: data {seq,
-// text, agent}. The original event stays as stored (events are never
+// text, agent, edits}. The original event stays as stored (events are never
 // rewritten, so a replay shows what was sent and then the correction);
-// clients show the latest text at the original seq.
+// clients show the latest text at the original seq. edits repeats seq for
+// the visitor socket, whose frames put the event's own seq at top level
+// (Event.VisitorFrame) and so hide data.seq.
 const KindMessageEdited = "message_edited"
 
 // CanSee tells whether a user may read a conversation (livechat.md,
@@ -156,7 +158,7 @@ func (s *Service) EditAgentMessage(ctx context.Context, conversationID string, a
 		if len(last) == 0 || last[0].Seq != seq {
 			return crm.Invalid("seq", "only your last message in this conversation can be edited")
 		}
-		out, err = ch.emit(newEvent{kind: KindMessageEdited, data: map[string]any{"seq": seq, "text": text, "agent": a}, author: agentAuthor(agentID), visible: true})
+		out, err = ch.emit(newEvent{kind: KindMessageEdited, data: map[string]any{"seq": seq, "edits": seq, "text": text, "agent": a}, author: agentAuthor(agentID), visible: true})
 		return err
 	})
 	return out, err

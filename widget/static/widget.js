@@ -205,6 +205,7 @@ class Widget {
     this.forms = {};                   // card id → {el, rows[field]}
     this.mine = {};                    // client_id → optimistic bubble
     this.bySeq = {};                   // seq → rendered visitor bubble (read receipts)
+    this.said = {};                    // seq → an agent message's bubble (message_edited)
   }
 
   save() { localStorage.setItem(this.api.key, JSON.stringify(this.s)); }
@@ -435,7 +436,7 @@ class Widget {
     this.save();
     this.seq = this.liveFrom = this.readSent = 0;
     this.list.replaceChildren();
-    this.forms = {}; this.bySeq = {}; this.waiting = null; this.agent = null; this.agentTook = false;
+    this.forms = {}; this.bySeq = {}; this.said = {}; this.waiting = null; this.agent = null; this.agentTook = false;
     this.composer();
   }
 
@@ -464,7 +465,8 @@ class Widget {
     else if (k == "answer") this.answered(ev);
     else if (k == "visitor_message") this.mineSay(ev.text, ev.seq);
     else if (k == "agent_joined") { this.agent = ev.agent; this.agentTook = true; this.sys((this.st.agent_joined || "%s joined").replace("%s", ev.agent.name)); this.header(); this.composer(); }
-    else if (k == "agent_message") { this.agent ||= ev.agent; this.say(ev.agent || this.agent, null, ev.text); }
+    else if (k == "agent_message") { this.agent ||= ev.agent; this.said[ev.seq] = this.say(ev.agent || this.agent, null, ev.text).querySelector(".b"); }
+    else if (k == "message_edited") { const b = ev.edits != null ? this.said[ev.edits] : Object.values(this.said).pop(); if (b) b.textContent = ev.text || ""; } // the agent corrected its last message: text only, in place
     else if (k == "agent_left") { this.sys(this.tr("left", (ev.agent || this.agent || {}).name)); this.agent = null; this.header(); }
     else if (k == "read") return this.seen(ev.seq); // an agent read everything before this event; no receipt for a receipt
     else if (k == "end") this.ended(ev.html, ev.text, ev.restart !== false);
