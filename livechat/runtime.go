@@ -28,6 +28,9 @@ type Welcome struct {
 	Conversation *string `json:"conversation"`
 	Seq          int64   `json:"seq"`
 	Online       bool    `json:"online"`
+	// Visitor is the visitor as hello left it (visits, language, device):
+	// what the socket should pass to later calls, whose playbook env reads it.
+	Visitor Visitor `json:"-"`
 }
 
 // AnswerInput is the answer frame.
@@ -83,7 +86,7 @@ func (s *Service) env(ctx context.Context, v Visitor, page PageInfo) (playbook.E
 // it all. Hello also repairs what a crash may have left: captures asked for
 // but not applied.
 func (s *Service) Hello(ctx context.Context, v Visitor, in HelloInput) (Welcome, []Event, error) {
-	v, err := s.touch(ctx, v, &in.Page, &in)
+	v, err := s.touch(ctx, v.ID, &in.Page, &in)
 	if err != nil {
 		return Welcome{}, nil, err
 	}
@@ -91,7 +94,7 @@ func (s *Service) Hello(ctx context.Context, v Visitor, in HelloInput) (Welcome,
 	if err != nil {
 		return Welcome{}, nil, err
 	}
-	w := Welcome{Online: n > 0}
+	w := Welcome{Online: n > 0, Visitor: v}
 	c, err := s.OpenConversation(ctx, v.ID)
 	if errors.Is(err, ErrNotFound) {
 		return w, []Event{}, nil
@@ -384,11 +387,13 @@ func (s *Service) Message(ctx context.Context, v Visitor, clientID, text string)
 	})
 }
 
-// Page records that the visitor moved to another page and tells agents.
-func (s *Service) Page(ctx context.Context, v Visitor, page PageInfo) error {
-	v, err := s.touch(ctx, v, &page, nil)
+// Page records that the visitor moved to another page, tells agents and
+// returns the visitor as stored. Only v.ID is used: the rest of the row is
+// re-read, so a stale v loses nothing.
+func (s *Service) Page(ctx context.Context, v Visitor, page PageInfo) (Visitor, error) {
+	v, err := s.touch(ctx, v.ID, &page, nil)
 	if err != nil {
-		return err
+		return Visitor{}, err
 	}
 	f := Frame{VisitorID: v.ID, Agent: agentFrame(0, "visitor.page", map[string]any{"visitor_id": v.ID, "site_id": v.SiteID, "page": page})}
 	if c, err := s.OpenConversation(ctx, v.ID); err == nil {
@@ -399,7 +404,7 @@ func (s *Service) Page(ctx context.Context, v Visitor, page PageInfo) error {
 		f.Agent = agentFrame(0, "visitor.page", map[string]any{"visitor_id": v.ID, "site_id": v.SiteID, "conversation_id": c.ID, "page": page})
 	}
 	s.publish(ctx, f)
-	return nil
+	return v, nil
 }
 
 // Typing tells agents the visitor is typing (with an optional preview of at

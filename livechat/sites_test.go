@@ -139,7 +139,7 @@ func TestVisitorTokensAreStoredHashed(t *testing.T) {
 		}
 		for i := 1; i < 25; i++ {
 			v, _ = f.s.GetVisitor(f.ctx, v.ID)
-			if err := f.s.Page(f.ctx, v, livechat.PageInfo{URL: "https://www.example.com/p" + string(rune('a'+i))}); err != nil {
+			if _, err := f.s.Page(f.ctx, v, livechat.PageInfo{URL: "https://www.example.com/p" + string(rune('a'+i))}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -162,6 +162,48 @@ func TestVisitorTokensAreStoredHashed(t *testing.T) {
 		}
 		if vs, _ := f.s.ListVisitors(f.ctx, other.ID, time.Time{}, 0); len(vs) != 0 {
 			t.Fatalf("visitors of another site: %v", vs)
+		}
+	})
+}
+
+// TestPageKeepsHelloContext: the socket holds the Visitor it read at connect;
+// a page frame passed that stale copy must not undo what hello recorded
+// (language, device, visits), nor the pages another tab reported.
+func TestPageKeepsHelloContext(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		stale := f.visitor()
+		w, _, err := f.s.Hello(f.ctx, stale, livechat.HelloInput{Page: livechat.PageInfo{URL: "https://www.example.com/a"},
+			Language: "pt-BR", Timezone: "America/Sao_Paulo", Device: "tablet"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Visitor.Language != "pt-BR" || w.Visitor.Device != "tablet" || w.Visitor.Visits != 1 {
+			t.Fatalf("hello returned %+v", w.Visitor)
+		}
+		f.clock.Advance(time.Second)
+		got, err := f.s.Page(f.ctx, stale, livechat.PageInfo{URL: "https://www.example.com/b"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Another tab, also holding the stale copy.
+		if _, err := f.s.Page(f.ctx, stale, livechat.PageInfo{URL: "https://www.example.com/c"}); err != nil {
+			t.Fatal(err)
+		}
+		stored, err := f.s.GetVisitor(f.ctx, stale.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []livechat.Visitor{got, stored} {
+			if v.Language != "pt-BR" || v.Timezone != "America/Sao_Paulo" || v.Device != "tablet" || v.Visits != 1 {
+				t.Fatalf("a page frame undid hello's context: %+v", v)
+			}
+		}
+		if len(got.Pages) != 2 || got.CurrentURL != "https://www.example.com/b" {
+			t.Fatalf("Page returned pages %+v", got.Pages)
+		}
+		if len(stored.Pages) != 3 || stored.CurrentURL != "https://www.example.com/c" {
+			t.Fatalf("stored pages %+v", stored.Pages)
 		}
 	})
 }

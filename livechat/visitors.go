@@ -11,6 +11,10 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/parley/parley/schema"
 )
 
 // Visitor is a browser on a site, known by its secret token. Its context is
@@ -167,8 +171,38 @@ func (s *Service) ListVisitors(ctx context.Context, siteID int64, seenSince time
 }
 
 // touch updates the visitor's context from a hello or page frame and
-// stores it. A hello after SessionGap of silence starts a new visit.
-func (s *Service) touch(ctx context.Context, v Visitor, page *PageInfo, hello *HelloInput) (Visitor, error) {
+// returns the visitor as stored. It re-reads the row under its lock rather
+// than trusting a Visitor the caller holds: the socket's copy is the one read
+// at connect, and writing it back whole would undo what a hello (language,
+// device, visits) or another tab (pages seen) recorded since. A hello after
+// SessionGap of silence starts a new visit.
+func (s *Service) touch(ctx context.Context, id int64, page *PageInfo, hello *HelloInput) (Visitor, error) {
+	var v Visitor
+	err := schema.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var r visitorRow
+		if err := tx.GetContext(ctx, &r, s.sql.Get("lock-visitor"), id); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("visitor", id)
+			}
+			return fmt.Errorf("lock visitor: %w", err)
+		}
+		v = r.visitor()
+		s.applyContext(&v, page, hello)
+		_, err := tx.ExecContext(ctx, s.sql.Get("update-visitor"), v.CurrentURL, v.CurrentTitle, mustJSON(v.Pages),
+			v.Referrer, v.Language, v.Timezone, v.Device, v.Browser, v.OS, v.Visits, v.SessionStart, v.PageSince, v.LastSeen, v.ID)
+		if err != nil {
+			return fmt.Errorf("update visitor: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Visitor{}, err
+	}
+	return v, nil
+}
+
+// applyContext folds what a hello or page frame tells into v.
+func (s *Service) applyContext(v *Visitor, page *PageInfo, hello *HelloInput) {
 	now := s.nowUTC()
 	if hello != nil {
 		if v.Visits == 0 || now.Sub(v.LastSeen) > SessionGap {
@@ -208,12 +242,6 @@ func (s *Service) touch(ctx context.Context, v Visitor, page *PageInfo, hello *H
 		v.PageSince = now
 	}
 	v.LastSeen = now
-	_, err := s.db.ExecContext(ctx, s.sql.Get("update-visitor"), v.CurrentURL, v.CurrentTitle, mustJSON(v.Pages),
-		v.Referrer, v.Language, v.Timezone, v.Device, v.Browser, v.OS, v.Visits, v.SessionStart, v.PageSince, v.LastSeen, v.ID)
-	if err != nil {
-		return v, fmt.Errorf("update visitor: %w", err)
-	}
-	return v, nil
 }
 
 func clip(s string, n int) string {

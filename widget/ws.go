@@ -332,11 +332,9 @@ func (c *conn) handle(data []byte) {
 			return
 		}
 		c.page = *f.Page
-		// Page stores the Visitor it is given, whole: hand it the current
-		// row, not the one read at connect (it would undo hello's context
-		// and the pages seen since).
-		if c.v, err = c.h.live.GetVisitor(ctx, c.v.ID); err == nil {
-			err = c.h.live.Page(ctx, c.v, c.page)
+		var v livechat.Visitor
+		if v, err = c.h.live.Page(ctx, c.v, c.page); err == nil {
+			c.v = v // the env of later answers sees the current page's timing
 		}
 	case "start":
 		err = c.onStart(ctx, f)
@@ -431,12 +429,9 @@ func (c *conn) onHello(ctx context.Context, f inFrame) error {
 		sub.Close()
 		return err
 	}
-	c.hello, c.sub = true, sub
-	// Hello updated the visitor's context (visits, language, device); the
-	// runtime's other calls expect the current row.
-	if v, err := c.h.live.GetVisitor(ctx, c.v.ID); err == nil {
-		c.v = v
-	}
+	// Hello recorded the visitor's context (visits, language, device); later
+	// calls build the playbook env from c.v, so keep the row hello returned.
+	c.hello, c.sub, c.v = true, sub, w.Visitor
 	conv := ""
 	var bot *botInfo
 	if w.Conversation != nil {
