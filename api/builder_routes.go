@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,6 +22,8 @@ func (s *Server) builderRoutes() []route {
 	return []route{
 		{method: "GET", path: "/api/v1/playbooks/templates", access: agent, tag: "playbooks", summary: "The sample playbooks a new playbook can start from", resp: templateOut{}, list: true, handler: s.listTemplates},
 		{method: "POST", path: "/api/v1/playbooks/convert", access: agent, tag: "playbooks", summary: "Convert a document between YAML and its JSON model, with every problem located on its card (422 when it cannot be read)", body: convertInput{}, resp: convertResult{}, status: 200, handler: s.convertPlaybook},
+		{method: "POST", path: "/api/v1/playbooks/preview-token", access: agent, tag: "playbooks", summary: "Issue a short-lived token to try a draft document (saved or not) in the real widget at /widget/v1/preview (422 when the draft is invalid)", body: previewTokenInput{}, resp: previewTokenOut{}, status: 201, handler: s.postPreviewToken},
+		{method: "POST", path: "/api/v1/playbooks/:id/preview-token", access: agent, tag: "playbooks", summary: "Issue a short-lived token to try a playbook's draft in the real widget: the document sent, else the stored draft", body: previewTokenInput{}, resp: previewTokenOut{}, status: 201, handler: s.postPreviewToken},
 		{method: "POST", path: "/api/v1/playbooks/preview", access: agent, tag: "playbooks", summary: "Run one step of a draft document in the interpreter, without storing anything (the builder's preview)", body: previewInput{}, resp: previewResult{}, status: 200, handler: s.previewPlaybook},
 	}
 }
@@ -226,4 +230,75 @@ func (s *Server) previewPlaybook(c *gin.Context) {
 		out.Effects = append(out.Effects, m)
 	}
 	ok(c, http.StatusOK, out, nil)
+}
+
+// previewTokenInput is the draft to preview: YAML text or the JSON model.
+// For /playbooks/:id/preview-token both may be left out: the stored draft.
+type previewTokenInput struct {
+	YAML     *string         `json:"yaml,omitempty"`
+	Document json.RawMessage `json:"document,omitempty"`
+}
+
+// previewTokenOut is a preview token and the page that runs it.
+type previewTokenOut struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	URL       string    `json:"url"` // same origin as the API: /widget/v1/preview?token=…
+}
+
+// postPreviewToken issues a preview token for a draft. The token is random
+// and stored hashed with the draft as sent and a 30-minute expiry (see
+// livechat.CreatePreviewToken), rather than an HMAC over the playbook id:
+// an unsaved document has no id, and the draft must not change under a
+// running preview when the author keeps editing.
+func (s *Server) postPreviewToken(c *gin.Context) {
+	if s.live == nil {
+		s.fail(c, errStatus(http.StatusNotFound, "live chat is not enabled"))
+		return
+	}
+	ctx := c.Request.Context()
+	var pbID *int64
+	if c.Param("id") != "" {
+		id, err := pathID(c, "id")
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		pbID = &id
+	}
+	var in previewTokenInput
+	if c.Request.ContentLength != 0 {
+		if err := bindJSON(c, &in); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	var src []byte
+	if in.YAML == nil && len(in.Document) == 0 && pbID != nil {
+		p, err := s.live.GetPlaybook(ctx, *pbID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		src = []byte(p.Draft)
+	} else {
+		_, b, err := readDraft(in.YAML, in.Document)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		src = b
+		if pbID != nil {
+			if _, err := s.live.GetPlaybook(ctx, *pbID); err != nil {
+				s.fail(c, err)
+				return
+			}
+		}
+	}
+	tok, err := s.live.CreatePreviewToken(ctx, me(c).ID, pbID, src)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ok(c, http.StatusCreated, previewTokenOut{Token: tok.Token, ExpiresAt: tok.ExpiresAt, URL: "/widget/v1/preview?token=" + url.QueryEscape(tok.Token)}, nil)
 }

@@ -354,3 +354,15 @@ func (ch *change) previewEffect(eff playbook.Effect) (done bool, err error) {
 func (s *Service) previewHidden(ctx context.Context, c Conversation) bool {
 	return c.PlaybookID == nil && c.SiteID != 0 && s.previewSiteID(ctx, s.db) == c.SiteID
 }
+
+// runningPreview tells whether convID is a preview this process runs (its
+// draft is cached here): publish drops agent frames of previews made outside
+// afterCommit (typing), without a query.
+func (s *Service) runningPreview(convID string) bool {
+	if convID == "" {
+		return false
+	}
+	s.pv.mu.Lock()
+	defer s.pv.mu.Unlock()
+	return s.pv.progs[convID] != nil
+}

@@ -316,6 +316,11 @@ func sameID(a, b *int64) bool {
 }
 
 func (s *Service) publish(ctx context.Context, f Frame) {
+	if f.Agent != nil && s.runningPreview(f.ConversationID) { // typing in a preview: not for agents (preview.go)
+		if f.Agent = nil; f.Visitor == nil {
+			return
+		}
+	}
 	if err := s.bus.Publish(ctx, f); err != nil {
 		s.log.Warn("livechat: publish", "conversation", f.ConversationID, "err", err)
 	}

@@ -87,6 +87,7 @@ func (h *Handler) Mount(r *gin.Engine) {
 	g.POST("/visitors", h.createVisitor)
 	g.OPTIONS("/visitors", h.preflight)
 	g.GET("/ws", h.socket)
+	g.GET("/preview", h.previewPage)
 	g.GET("/static/*file", h.serveStatic)
 	g.HEAD("/static/*file", h.serveStatic)
 	r.GET("/demo", h.demo)

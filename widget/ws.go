@@ -122,6 +122,7 @@ func (h *Handler) socket(c *gin.Context) {
 	go cn.writer()
 	go func() {
 		defer func() {
+			cn.endPreview() // a preview ends with its socket (preview.go)
 			cancel()
 			ws.Close()
 			h.connMu.Lock()
@@ -284,6 +285,7 @@ type inFrame struct {
 	Text         *string            `json:"text"`
 	Seq          *int64             `json:"seq"`
 	Comment      string             `json:"comment"`
+	Preview      string             `json:"preview"` // start: a preview token (preview.go)
 }
 
 func errorFrame(code, msg, clientID string) []byte {
@@ -475,7 +477,7 @@ type welcomeFrame struct {
 
 func (c *conn) botOf(ctx context.Context, cv livechat.Conversation) *botInfo {
 	if cv.PlaybookID == nil {
-		return nil
+		return c.previewBot(ctx, cv)
 	}
 	p, err := c.h.live.Program(ctx, *cv.PlaybookID, cv.PlaybookVersion)
 	if err != nil || p.Document().Bot == nil {
@@ -486,6 +488,9 @@ func (c *conn) botOf(ctx context.Context, cv livechat.Conversation) *botInfo {
 }
 
 func (c *conn) onStart(ctx context.Context, f inFrame) error {
+	if f.Preview != "" || c.isPreview() {
+		return c.startPreview(ctx, f)
+	}
 	slug := clip(f.Playbook, 64)
 	switch f.On {
 	case "", livechat.TriggerOpen:

@@ -9,13 +9,15 @@
   const me = D.currentScript || D.querySelector("script[data-site]");
   if (!me || W.__parley) return; // one widget per page, even if the snippet is pasted twice
   const site = me.dataset.site, base = new URL(me.src).origin;
-  const key = "parley:" + site, store = localStorage;
+  // A preview (the builder's /widget/v1/preview page) keeps its state for the tab only, per token.
+  const preview = me.dataset.preview;
+  const key = "parley:" + site + (preview ? ":" + preview : ""), store = preview ? sessionStorage : localStorage;
   const state = () => { try { return JSON.parse(store.getItem(key)) || {}; } catch { return {}; } };
   // Same glob as the server (livechat.Glob): `*` matches anything, slashes too.
   const glob = (g, s) => new RegExp("^" + g.split("*").map(x => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$").test(s);
   const match = (r, path) => !(r.exclude || []).some(g => glob(g, path)) &&
     (!(r.include || []).length || r.include.some(g => glob(g, path)));
-  const api = W.__parley = { site, base, key, state, match };
+  const api = W.__parley = { site, base, key, state, match, store, preview };
 
   fetch(base + "/widget/v1/config?site=" + encodeURIComponent(site)).then(r => r.ok ? r.json() : Promise.reject(r.status)).then(cfg => {
     api.cfg = cfg;
@@ -53,6 +55,8 @@
     }
     const nav = () => { show(); api.onpage && api.onpage(); };
     W.addEventListener("popstate", nav);
+    // A preview opens at once and starts the draft; no trigger applies.
+    if (preview) return api.open({});
     // Resume a conversation in progress (a reload mid-flow continues where it stopped).
     if (st.conv) return load().then(w => st.open && w.open({}));
     // First visit: get the visitor token now, so opening the chat later

@@ -208,7 +208,7 @@ class Widget {
     this.said = {};                    // seq → an agent message's bubble (message_edited)
   }
 
-  save() { localStorage.setItem(this.api.key, JSON.stringify(this.s)); }
+  save() { (this.api.store || localStorage).setItem(this.api.key, JSON.stringify(this.s)); }
   tr(k, a) { return (this.t[k] || I18N.en[k] || "").replace("%s", a || ""); }
 
   async init() {
@@ -339,7 +339,7 @@ class Widget {
     if (!this.welcomed) return; // the welcome starts it when the panel is open
     this.starting = true;
     this.openAfterStart = openAfter && innerWidth > 480; // never cover a phone screen unasked
-    this.send({ type: "start", ...f });
+    this.send({ type: "start", ...f, ...(this.api.preview && { preview: this.api.preview }) });
   }
 
   // --- the socket ----------------------------------------------------------------
