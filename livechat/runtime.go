@@ -2,6 +2,7 @@ package livechat
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -456,7 +457,11 @@ func (s *Service) Read(ctx context.Context, v Visitor, seq int64) error {
 }
 
 // Rate stores the visitor's rating ("up" or "down") and comment (at most
-// 1000 characters); only after an agent took part.
+// 1000 characters) on the visitor's latest conversation, if an agent took
+// part in it. That conversation is usually closed already: the widget asks
+// for the rating when the agent closes the chat. A conversation is rated
+// once; a second rating is refused (not_allowed) and changes nothing, so a
+// visitor cannot flip an agent's score after the fact.
 func (s *Service) Rate(ctx context.Context, v Visitor, value, comment string) error {
 	if value != "up" && value != "down" {
 		return refused(CodeInvalid, "value must be up or down")
@@ -464,18 +469,30 @@ func (s *Service) Rate(ctx context.Context, v Visitor, value, comment string) er
 	if utf8.RuneCountInString(comment) > 1000 {
 		return refused(CodeTooLong, "the comment is longer than 1000 characters")
 	}
-	c, err := s.openFor(ctx, v)
-	if err != nil {
-		return err
+	var r convRow
+	if err := s.db.GetContext(ctx, &r, s.sql.Get("get-latest-conversation"), v.ID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return refused(CodeNoConversation, "no conversation to rate")
+		}
+		return fmt.Errorf("latest conversation: %w", err)
 	}
-	_, _, err = s.update(ctx, c.ID, func(ch *change) error {
+	_, _, err := s.update(ctx, r.ID, func(ch *change) error {
 		if !ch.c.AgentJoined {
 			return refused(CodeNotAllowed, "a rating needs an agent to have taken part")
 		}
+		if ch.c.Rating != "" {
+			return refused(CodeNotAllowed, "this conversation is already rated")
+		}
+		res, err := ch.tx.ExecContext(ctx, s.sql.Get("set-rating"), value, strings.TrimSpace(comment), ch.c.ID)
+		if err != nil {
+			return fmt.Errorf("set rating: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return refused(CodeNotAllowed, "this conversation is already rated")
+		}
 		ch.c.Rating, ch.c.RatingComment = value, strings.TrimSpace(comment)
 		ch.agent = append(ch.agent, "conversation.updated")
-		_, err := ch.tx.ExecContext(ctx, s.sql.Get("set-rating"), value, ch.c.RatingComment, c.ID)
-		return err
+		return nil
 	})
 	return err
 }

@@ -61,8 +61,19 @@ WHERE id = ?
 -- name: set-visitor-read
 UPDATE conversations SET visitor_read_seq = ? WHERE id = ? AND visitor_read_seq < ?
 
+-- The visitor's newest conversation, closed or not: what a rating is for.
+-- The open one, when there is one, is always the newest (a new conversation
+-- starts only once the last one closed).
+-- name: get-latest-conversation
+SELECT id, state, site_id, visitor_id, playbook_id, playbook_version, interp, assignee_id, group_name, last_seq, visitor_read_seq,
+       deadline, person_id, org_id, lead_id, deal_id, rating, rating_comment, agent_joined, unread, handed_over, finished_at,
+       add_time, last_event_at, closed_at
+FROM conversations WHERE visitor_id = ?
+ORDER BY CASE WHEN state <> 'closed' THEN 1 ELSE 0 END DESC, add_time DESC, last_event_at DESC LIMIT 1
+
+-- A conversation is rated once: the condition decides between racing ratings.
 -- name: set-rating
-UPDATE conversations SET rating = ?, rating_comment = ? WHERE id = ?
+UPDATE conversations SET rating = ?, rating_comment = ? WHERE id = ? AND rating = ''
 
 -- name: reset-unread
 UPDATE conversations SET unread = 0 WHERE id = ?
