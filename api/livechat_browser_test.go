@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,117 +13,121 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	"github.com/gorilla/websocket"
 
 	"github.com/parley/parley/crm"
 	"github.com/parley/parley/livechat"
 	"github.com/parley/parley/schema/schematest"
 )
 
-// wsVisitor is a visitor over the real visitor socket (realtime.md,
-// Visitor), as the widget speaks it.
-type wsVisitor struct {
-	t      *testing.T
-	ws     *websocket.Conn
-	frames chan map[string]any
-	n      int
+// visitorPage is a visitor in its own Chromium (own profile, so its own
+// visitor token): the demo website with the real widget, embedded by the
+// one-tag snippet (widget/demo.go), on the liveEnv's site.
+type visitorPage struct {
+	t   *testing.T
+	ctx context.Context
 }
 
-func (e *liveEnv) dialVisitor() *wsVisitor {
-	e.t.Helper()
-	_, tok, err := e.live.CreateVisitor(e.ctx, e.site.ID)
+// sh is the JS path of an element inside the widget's shadow root (the
+// loader's host is #parley-widget, as in widget/browser_test.go).
+func sh(sel string) string {
+	return fmt.Sprintf(`document.querySelector("#parley-widget")?.shadowRoot?.querySelector(%q)`, sel)
+}
+
+// wjs is sh as a chromedp selector, for clicks and keys inside the shadow root.
+func wjs(sel string) chromedp.JSPath { return chromedp.JSPath(sh(sel)) }
+
+// widgetText is the JS expression: does any sel element in the widget have
+// exactly text?
+func widgetText(sel, text string) string {
+	return fmt.Sprintf(`[...(document.querySelector("#parley-widget")?.shadowRoot?.querySelectorAll(%q) || [])].some(b => b.textContent === %s)`, sel, jsString(text))
+}
+
+func (e *liveEnv) visitorPage(t *testing.T) *visitorPage {
+	t.Helper()
+	ctx := longer(t, browser(t))
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 860),
+		chromedp.Navigate(e.srv.URL+"/demo/pricing?site="+url.QueryEscape(e.site.SiteKey)),
+		poll(sh("button.l")),
+		chromedp.Click(wjs("button.l")),
+		poll(sh(".p.open")),
+		poll(sh(".card .fi input[autocomplete=name]")),
+	)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err, widgetDOM(ctx))
 	}
-	u := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/widget/v1/ws?site=" + url.QueryEscape(e.site.SiteKey) + "&token=" + url.QueryEscape(tok)
-	ws, res, err := websocket.DefaultDialer.Dial(u, http.Header{"Origin": {e.srv.URL}})
+	return &visitorPage{t: t, ctx: ctx}
+}
+
+// do runs steps in the visitor's page, failing with the widget's DOM.
+func (v *visitorPage) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	v.t.Helper()
+	if err := chromedp.Do(v.ctx, steps...); err != nil {
+		v.t.Fatalf("visitor: %s: %v%s", what, err, widgetDOM(v.ctx))
+	}
+}
+
+// widgetDOM is the widget panel's text, for failure messages.
+func widgetDOM(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](sh(".p")+`?.innerText || "no widget panel"`))
 	if err != nil {
-		e.t.Fatalf("visitor socket: %v %v", err, res)
+		return "(widget: " + err.Error() + ")"
 	}
-	e.t.Cleanup(func() { ws.Close() })
-	v := &wsVisitor{t: e.t, ws: ws, frames: make(chan map[string]any, 256)}
-	go func() {
-		defer close(v.frames)
-		for {
-			var f map[string]any
-			if err := ws.ReadJSON(&f); err != nil {
-				return
-			}
-			v.frames <- f
-		}
-	}()
-	v.send(map[string]any{"type": "hello", "last_seq": 0, "language": "en", "timezone": "America/New_York",
-		"page": map[string]any{"url": e.srv.URL + "/demo/pricing", "title": "Pricing", "referrer": "https://www.google.com/"}})
-	v.next(func(f map[string]any) bool { return f["type"] == "welcome" })
-	return v
+	return "\nwidget:\n" + s
 }
 
-func (v *wsVisitor) send(f map[string]any) {
+// startLiveChat fills the sample playbook's form in the widget, typed for
+// real (Enter submits each field), up to the live chat card's online message.
+func (v *visitorPage) startLiveChat(name, email, company string) {
 	v.t.Helper()
-	if err := v.ws.WriteJSON(f); err != nil {
-		v.t.Fatal(err)
-	}
+	v.do("fill the contact form",
+		chromedp.SendKeys(wjs(".card .fi input[autocomplete=name]"), name+"\r"),
+		poll(widgetText(".card .row .val span", name)),
+		poll(sh(".card .fi input[type=email]")),
+		chromedp.SendKeys(wjs(".card .fi input[type=email]"), email+"\r"),
+		poll(widgetText(".card .row .val span", email)),
+		poll(sh(".card .fi input[autocomplete=organization]")),
+		chromedp.SendKeys(wjs(".card .fi input[autocomplete=organization]"), company+"\r"),
+		poll(sh(".ls")+`.textContent.includes("Connecting you with our team")`),
+		poll(sh(".cf input")+`.disabled === false`),
+	)
 }
 
-func (v *wsVisitor) next(ok func(map[string]any) bool) map[string]any {
+// say types a message in the widget's composer and waits for its ack.
+func (v *visitorPage) say(text string) {
 	v.t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case f, open := <-v.frames:
-			if !open {
-				v.t.Fatal("visitor socket closed")
-			}
-			if os.Getenv("PARLEY_DEBUG_VISITOR") != "" {
-				v.t.Logf("visitor frame: %v", f)
-			}
-			if ok(f) {
-				return f
-			}
-		case <-timeout:
-			v.t.Fatal("visitor: no matching frame within 10s")
-		}
-	}
+	v.do("say "+text,
+		eval(`document.querySelector("#parley-widget").shadowRoot.querySelector(".cf input").value = ""`),
+		chromedp.SendKeys(wjs(".cf input"), text+"\r"),
+		poll(widgetText(".m.me:not(.pend) .b", text)),
+	)
 }
 
-func (v *wsVisitor) event(kind string) map[string]any {
+// text is the textContent of the first sel in the widget.
+func (v *visitorPage) text(sel string) string {
 	v.t.Helper()
-	return v.next(func(f map[string]any) bool { return f["type"] == "event" && f["kind"] == kind })
+	s, err := chromedp.Run(v.ctx, chromedp.Evaluate[string](sh(sel)+`?.textContent ?? ""`))
+	if err != nil {
+		v.t.Fatal(sel, err)
+	}
+	return s
 }
 
-// startLiveChat fills the sample playbook's form over the socket.
-func (v *wsVisitor) startLiveChat(name, email, company string) {
-	v.t.Helper()
-	v.send(map[string]any{"type": "start", "playbook": "live-chat"})
-	v.next(func(f map[string]any) bool { return f["type"] == "event" && f["kind"] == "question" })
-	waiting := false
-	for i, val := range []string{name, email, company} {
-		v.n++
-		id := fmt.Sprintf("a-%d", v.n)
-		v.send(map[string]any{"type": "answer", "client_id": id, "card": "contact", "field": i, "value": val})
-		// The waiting event may come before the last ack.
-		v.next(func(f map[string]any) bool {
-			waiting = waiting || f["kind"] == "waiting"
-			return f["type"] == "ack" && f["client_id"] == id
-		})
-	}
-	if !waiting {
-		v.event("waiting")
-	}
-}
-
-func (v *wsVisitor) say(text string) float64 {
-	v.t.Helper()
-	v.n++
-	v.send(map[string]any{"type": "message", "client_id": fmt.Sprintf("m-%d", v.n), "text": text})
-	ack := v.next(func(f map[string]any) bool { return f["type"] == "ack" })
-	return ack["seq"].(float64)
+// longer gives a browser context more than browser's 30 s for the whole
+// story (three browsers on a shared, sometimes slow machine): the values
+// (the chromedp target) stay, the deadline goes.
+func longer(t *testing.T, ctx context.Context) context.Context {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 4*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
 }
 
 // poll waits until a JavaScript expression is truthy.
 func poll(js string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Poll[any](js, chromedp.WithPollingTimeout(10*time.Second))(ctx, tg)
+		_, err := chromedp.Poll[any](js, chromedp.WithPollingTimeout(30*time.Second))(ctx, tg)
 		if err != nil {
 			return fmt.Errorf("waiting for %s: %w", js, err)
 		}
@@ -147,7 +150,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 
 // agentPage signs an agent in, in its own browser (own profile, own cookie).
 func (e *liveEnv) agentPage(t *testing.T, email string) context.Context {
-	ctx := browser(t)
+	ctx := longer(t, browser(t))
 	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(1440, 900),
 		chromedp.Navigate(e.srv.URL+"/app/livechat"),
@@ -173,12 +176,11 @@ func textOf(t *testing.T, ctx context.Context, sel string) string {
 	return s
 }
 
-// The issue's story, in three windows: two agents in Chromium, a visitor on
-// the visitor socket.
+// The issue's story, in three windows: two agents in Chromium, and a
+// visitor in a third Chromium running the real widget on the demo page.
 func TestBrowserLiveChatStory(t *testing.T) {
 	e := newLiveEnv(t, schematest.SQLite(t), true)
 	ann, bob := e.newAgent("ann"), e.newAgent("bob")
-	_ = bob
 	if _, err := e.live.CreateSavedReply(e.ctx, savedReply("pricing", "Our plans start at $29 per seat.")); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +189,8 @@ func TestBrowserLiveChatStory(t *testing.T) {
 
 	// The visitor's playbook reaches the live chat card; both agents are
 	// notified and see the chat in Unassigned.
-	vis := e.dialVisitor()
+	vis := e.visitorPage(t)
+	vis.do("agents are online", poll(sh(".st.on")))
 	vis.startLiveChat("Vera Visitor", "vera@example.com", "Acme")
 	for _, ctx := range []context.Context{annCtx, bobCtx} {
 		err := chromedp.Do(ctx,
@@ -217,15 +220,18 @@ func TestBrowserLiveChatStory(t *testing.T) {
 	r := e.as(bob, "POST", "/api/v1/conversations/"+openConvID(t, e)+"/assign", map[string]any{"user_id": bob.ID})
 	expect(t, r, 409)
 
-	// The visitor sees Ann join by name.
-	joined := vis.event("agent_joined")
-	if a, _ := joined["agent"].(map[string]any); a == nil || a["name"] != "ann" {
-		t.Fatalf("agent_joined: %v", joined)
-	}
+	// The visitor sees Ann join by name: the header shows her instead of
+	// the bot, and the timeline says she joined.
+	vis.do("ann joins", poll(sh(".nm")+`?.textContent === "ann"`), poll(widgetText(".sys", "ann joined")))
 
-	// Typing, an unsafe message shown as text, a reply with Enter, the read receipt.
-	vis.send(map[string]any{"type": "typing", "text": "I wond"})
-	if err := chromedp.Do(annCtx, poll(`!document.querySelector(".lc-typing").hidden`)); err != nil {
+	// Typing, an unsafe message shown as text, a reply with Enter, the read
+	// receipt. The widget sends typing at most every 2 s, with what was typed
+	// so far: the first key's.
+	vis.do("the visitor types",
+		chromedp.Click(wjs(".cf input")),
+		chromedp.SendKeys(wjs(".cf input"), "I wond"),
+	)
+	if err := chromedp.Do(annCtx, poll(`!document.querySelector(".lc-typing").hidden && document.querySelector(".lc-typing").textContent.startsWith("Vera Visitor is typing: I")`)); err != nil {
 		t.Fatal(err, pageText(annCtx))
 	}
 	const evil = `<img src=x onerror=alert(1)>`
@@ -237,9 +243,22 @@ func TestBrowserLiveChatStory(t *testing.T) {
 	if n, err := chromedp.Run(annCtx, chromedp.Evaluate[int](`document.querySelectorAll(".lc-timeline img, .lc-list img").length`)); err != nil || n != 0 {
 		t.Fatalf("the visitor's markup became %d elements (%v)", n, err)
 	}
+	// The agent's typing reaches the widget: the indicator may last only
+	// until the next event, so an observer notes that it was shown.
+	vis.do("watch for the typing indicator", eval(`(() => {
+		const root = document.querySelector("#parley-widget").shadowRoot;
+		window.__typing = "";
+		new MutationObserver(() => { const ty = root.querySelector(".ty"); if (ty) window.__typing = ty.textContent; }).observe(root, {subtree: true, childList: true});
+	})()`))
 	err := chromedp.Do(annCtx,
 		chromedp.SendKeys(chromedp.CSS(`.lc-input`), "/pri"),
 		poll(`!document.querySelector(".lc-replies").hidden && document.querySelector(".lc-reply.on")`),
+	)
+	if err != nil {
+		t.Fatal(err, pageText(annCtx))
+	}
+	vis.do("ann is typing", poll(`window.__typing.includes("ann is typing")`))
+	err = chromedp.Do(annCtx,
 		chromedp.KeyEvent("\r"), // picks the saved reply
 		poll(`document.querySelector(".lc-input").value.startsWith("Our plans")`),
 		chromedp.KeyEvent("\r"), // sends it
@@ -248,20 +267,12 @@ func TestBrowserLiveChatStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err, pageText(annCtx))
 	}
-	if os.Getenv("PARLEY_DEBUG_VISITOR") != "" {
-		t.Log(evKinds(e.events(openConvID(t, e))))
-		v, _ := chromedp.Run(annCtx, chromedp.Evaluate[string](`document.querySelector(".lc-input").value + " | " + document.querySelector(".lc-banner").textContent`))
-		t.Log("composer:", v)
-	}
-	msg := vis.event("agent_message")
-	if msg["text"] != "Our plans start at $29 per seat." {
-		t.Fatalf("visitor got %v", msg)
-	}
-	vis.send(map[string]any{"type": "read", "seq": msg["seq"]})
+	// The widget shows Ann's message, as text, and reads it: Ann sees "Seen".
+	vis.do("ann's message", poll(widgetText(".m.bot .b", "Our plans start at $29 per seat.")))
 	if err := chromedp.Do(annCtx, poll(`document.querySelector(".lc-msg.agent .lc-receipt.seen")`)); err != nil {
 		t.Fatal(err, pageText(annCtx))
 	}
-	// ↑ edits the last message.
+	// ↑ edits the last message; the widget corrects it in place.
 	err = chromedp.Do(annCtx,
 		chromedp.Click(chromedp.CSS(`.lc-input`)),
 		chromedp.KeyEvent(kb.ArrowUp),
@@ -273,7 +284,17 @@ func TestBrowserLiveChatStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err, pageText(annCtx))
 	}
-	vis.event("message_edited")
+	vis.do("the edit reaches the widget", poll(widgetText(".m.bot .b", "Our plans start at $25 per seat.")))
+	var plans int
+	vis.do("edited in place", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		n, err := chromedp.Evaluate[int](`[...document.querySelector("#parley-widget").shadowRoot.querySelectorAll(".m.bot .b")].filter(b => b.textContent.startsWith("Our plans")).length`)(ctx, tg)
+		plans = n
+		return chromedp.Void{}, err
+	})
+	if plans != 1 {
+		t.Fatalf("%d bubbles with Ann's message in the widget after the edit, want 1 (edited in place)", plans)
+	}
+	screenshot(t, vis.ctx, "2-widget")
 
 	// The side panel: the form is prefilled from the bot's answers; Ann adds
 	// the deal value and date and creates the deal.
@@ -296,28 +317,27 @@ func TestBrowserLiveChatStory(t *testing.T) {
 		t.Fatalf("deals: %+v %v", deals, err)
 	}
 	screenshot(t, annCtx, "2-chat")
-	// Ann closes the chat with the keyboard.
+	// Ann closes the chat with the keyboard; the widget says it has ended.
 	if err := chromedp.Do(annCtx, eval(`document.activeElement.blur()`), chromedp.KeyEvent("e"),
 		poll(`[...document.querySelectorAll(".lc-sys")].some(s => s.textContent.startsWith("Chat closed"))`)); err != nil {
 		t.Fatal(err, pageText(annCtx))
 	}
-	vis.event("closed")
+	vis.do("closed", poll(sh(".end")+`?.textContent.includes("The chat has ended")`))
 
-	// Nobody claims the next chat in time: the visitor gets the offline
-	// message, the capture creates the lead, and Bob can still claim it.
-	vis2 := e.dialVisitor()
+	// Nobody claims the next chat in time: the second visitor's widget shows
+	// the offline message, the capture creates the lead, and Bob can still
+	// claim it; the widget shows him joining.
+	vis2 := e.visitorPage(t)
 	vis2.startLiveChat("Olga Offline", "olga@example.com", "Globex")
 	if err := chromedp.Do(bobCtx, poll(`[...document.querySelectorAll(".lc-item-name")].some(n => n.textContent === "Olga Offline")`)); err != nil {
 		t.Fatal(err, pageText(bobCtx))
 	}
 	e.clock.Advance(91 * time.Second)
-	off := vis2.event("offline")
-	if !strings.Contains(fmt.Sprint(off["text"]), "olga@example.com") {
-		t.Fatalf("offline message: %v", off)
-	}
+	vis2.do("the offline message", poll(sh(".ls")+`.textContent.includes("Everyone is busy right now. We'll email you at olga@example.com shortly.")`),
+		poll(sh(".end")+`?.textContent.includes("Have a great day!")`))
 	// The capture is applied right after the offline branch's commit.
 	var leads []crm.Lead
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if leads, _, err = e.crm.ListLeads(e.ctx, crm.LeadFilter{}, crm.ListParams{Limit: 10}); err != nil || len(leads) > 0 {
 			break
 		}
@@ -335,8 +355,9 @@ func TestBrowserLiveChatStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err, pageText(bobCtx))
 	}
-	if j := vis2.event("agent_joined"); j["agent"].(map[string]any)["name"] != "bob" {
-		t.Fatalf("olga's chat joined by %v", j)
+	vis2.do("bob joins", poll(sh(".nm")+`?.textContent === "bob"`), poll(widgetText(".sys", "bob joined")))
+	if got := vis.text(".nm"); got != "ann" {
+		t.Errorf("the first visitor's header changed to %q", got)
 	}
 	screenshot(t, bobCtx, "3-offline-claimed")
 	_ = ann
