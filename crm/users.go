@@ -320,13 +320,26 @@ func (m *Manager) CountUsers(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func (m *Manager) fillGroups(ctx context.Context, us []*User) error {
-	var rows []struct {
-		GroupID int64 `db:"group_id"`
-		UserID  int64 `db:"user_id"`
-	}
+// membership is one row of group_members.
+type membership struct {
+	GroupID int64 `db:"group_id"`
+	UserID  int64 `db:"user_id"`
+}
+
+// memberships reads all group memberships: a workspace has tens of agents,
+// so one small query beats one per user or group.
+func (m *Manager) memberships(ctx context.Context) ([]membership, error) {
+	var rows []membership
 	if err := m.q.SelectContext(ctx, &rows, m.sql.Get("list-user-groups")); err != nil {
-		return fmt.Errorf("list group members: %w", err)
+		return nil, fmt.Errorf("list group members: %w", err)
+	}
+	return rows, nil
+}
+
+func (m *Manager) fillGroups(ctx context.Context, us []*User) error {
+	rows, err := m.memberships(ctx)
+	if err != nil {
+		return err
 	}
 	by := map[int64][]int64{}
 	for _, r := range rows {
@@ -436,12 +449,9 @@ type GroupInput struct {
 }
 
 func (m *Manager) fillMembers(ctx context.Context, gs []*Group) error {
-	var rows []struct {
-		GroupID int64 `db:"group_id"`
-		UserID  int64 `db:"user_id"`
-	}
-	if err := m.q.SelectContext(ctx, &rows, m.sql.Get("list-user-groups")); err != nil {
-		return fmt.Errorf("list group members: %w", err)
+	rows, err := m.memberships(ctx)
+	if err != nil {
+		return err
 	}
 	by := map[int64][]int64{}
 	for _, r := range rows {
