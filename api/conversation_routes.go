@@ -299,7 +299,19 @@ func (s *Server) postConversationMessage(c *gin.Context) {
 		return
 	}
 	ack, err := s.live.AgentMessage(c.Request.Context(), conv.ID, me(c).ID, in.ClientID, in.Text)
+	if err == nil {
+		s.agentActed(c, conv.ID)
+	}
 	s.respond(c, http.StatusCreated, ack, err)
+}
+
+// agentActed: the caller typed or wrote in conv; an invisible agent becomes
+// present there (livechat/present.go). The message or typing is already
+// through, so a failure here is logged, not answered.
+func (s *Server) agentActed(c *gin.Context, convID string) {
+	if err := s.live.AgentActed(c.Request.Context(), convID, me(c).ID); err != nil {
+		s.log.Warn("live chat: agent presence", "conversation", convID, "err", err)
+	}
 }
 
 func (s *Server) patchConversationMessage(c *gin.Context) {
@@ -438,6 +450,9 @@ func (s *Server) postTyping(c *gin.Context) {
 		return
 	}
 	err = s.live.AgentTyping(c.Request.Context(), conv.ID, me(c).ID)
+	if err == nil {
+		s.agentActed(c, conv.ID)
+	}
 	s.respond(c, http.StatusOK, okResult{OK: true}, err)
 }
 

@@ -46,5 +46,9 @@ func (s *Service) PresenceChanged(ctx context.Context) error {
 	}
 	b, _ := json.Marshal(map[string]any{"type": "presence", "online": n > 0})
 	s.publish(ctx, Frame{Broadcast: true, Visitor: b})
+	if n == 0 {
+		// Invisible agents present in their chats keep those online (present.go).
+		return s.republishPresent(ctx)
+	}
 	return nil
 }
