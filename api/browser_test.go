@@ -2,50 +2,21 @@ package api_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/parley/parley/internal/browsertest"
 	"github.com/parley/parley/schema/schematest"
 )
 
-// browser starts headless Chromium for one test. Without Chromium the test
-// is skipped, except in CI, where a missing browser is a failure.
+// browser starts headless Chromium for one test (skipped without it,
+// except in CI).
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed; .ci/run must install it")
-		}
-		t.Skip("chromium not installed")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	// The browser lives as long as the context of the first call: no timeout
-	// on that one; the test's steps get one below.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel3 := context.WithTimeout(ctx, 30*time.Second)
-	t.Cleanup(cancel3)
-	return ctx
+	return browsertest.Start(t, browsertest.Options{Timeout: 30 * time.Second})
 }
 
 // eval runs JavaScript as a step, ignoring its value.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,47 +19,15 @@ import (
 
 	"github.com/parley/parley/api"
 	"github.com/parley/parley/crm"
+	"github.com/parley/parley/internal/browsertest"
 	"github.com/parley/parley/livechat"
 	"github.com/parley/parley/schema/schematest"
 )
 
-// browser starts headless Chromium for one test. Without Chromium the test
-// is skipped, except in CI, where a missing browser is a failure.
+// browser starts headless Chromium for one test, with a window of the given size.
 func browser(t *testing.T, width, height int) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed; .ci/run must install it")
-		}
-		t.Skip("chromium not installed")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.WindowSize(width, height),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	// The first call starts the browser, which lives as long as its context:
-	// no timeout on that one, a timeout on everything after.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancel3)
-	return ctx
+	return browsertest.Start(t, browsertest.Options{Width: width, Height: height})
 }
 
 // demoServer is the whole product as `parley serve --demo` runs it: the api
@@ -564,6 +531,19 @@ func TestBrowserTriggerButtonsAgentAndRating(t *testing.T) {
 	if msgs != 1 {
 		t.Errorf("%d visitor messages stored, want 1", msgs)
 	}
+	// The agent reads the chat: "Seen" under the visitor's last bubble (the
+	// receipt's up_to, not its own seq, says how far).
+	if err := s.live.MarkReadByAgent(s.ctx, conv.ID); err != nil {
+		t.Fatal(err)
+	}
+	var seenLast bool
+	run("the agent read it",
+		until(has(".m.me .rd")),
+		eval(&seenLast, `[...document.querySelector("#parley-widget").shadowRoot.querySelectorAll(".m.me")].pop().querySelector(".rd")?.textContent == "Seen"`),
+	)
+	if !seenLast {
+		t.Error(`"Seen" is not under the visitor's last message`)
+	}
 	if _, err := s.live.Close(s.ctx, conv.ID, agent.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -575,6 +555,15 @@ func TestBrowserTriggerButtonsAgentAndRating(t *testing.T) {
 	)
 	if !strings.Contains(thanks, "Thanks for your feedback") {
 		t.Errorf("after rating: %q", thanks)
+	}
+	// The rating of the closed chat is stored, not refused out of sight.
+	rated := false
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !rated; time.Sleep(50 * time.Millisecond) {
+		got, err := s.live.GetConversation(s.ctx, conv.ID)
+		rated = err == nil && got.Rating == "up"
+	}
+	if !rated {
+		t.Error("the rating after close was not stored")
 	}
 	screenshot(t, ctx, "/tmp/parley-widget-agent.png")
 }
