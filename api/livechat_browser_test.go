@@ -294,6 +294,14 @@ func TestBrowserLiveChatStory(t *testing.T) {
 	if plans != 1 {
 		t.Fatalf("%d bubbles with Ann's message in the widget after the edit, want 1 (edited in place)", plans)
 	}
+	// A reload replays the message and then its edit: still one bubble, corrected.
+	vis.do("reload the page",
+		chromedp.Reload(),
+		poll(sh(".p.open")),
+		poll(widgetText(".m.bot .b", "Our plans start at $25 per seat.")),
+		poll(`[...document.querySelector("#parley-widget").shadowRoot.querySelectorAll(".m.bot .b")].filter(b => b.textContent.startsWith("Our plans")).length === 1`),
+		poll(sh(".nm")+`?.textContent === "ann"`),
+	)
 	screenshot(t, vis.ctx, "2-widget")
 
 	// The side panel: the form is prefilled from the bot's answers; Ann adds
