@@ -318,9 +318,10 @@ func TestBrowserBuilderBuildsTheQualifier(t *testing.T) {
 	shot(ctx, t, "version")
 	u.click(`button[name=close-version]`)
 
-	// The preview runs the draft: a big team asking for a demo while nobody
+	// The preview's simulator runs the draft: a big team asking for a demo while nobody
 	// is online gets the deal captured and the thanks.
 	u.click(`.b-tab[data-tab=preview]`)
+	u.click(`button[name=pv-mode-sim]`)
 	u.choose(`select[name=pv-agents]`, "0")
 	u.do(chromedp.WaitVisible(chromedp.CSS(`.pv-opt`)))
 	u.click(`.pv-opt`)

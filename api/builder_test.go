@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -212,4 +213,43 @@ func TestBuilderPreviewRunsTheDraft(t *testing.T) {
 	// An answer to a question that is not waiting is a conflict, not a 500.
 	r := e.asAgent("POST", "/api/v1/playbooks/preview", map[string]any{"yaml": src, "state": s.State, "event": map[string]any{"kind": "answer", "card": "size", "value": "3"}})
 	expect(t, r, http.StatusConflict)
+}
+
+// TestPreviewToken issues preview tokens for a document body and for a
+// saved playbook's draft; the token opens the preview page, an invalid draft
+// gets 422 and no token, and anonymous callers get nothing.
+func TestPreviewToken(t *testing.T) {
+	e := newLiveEnv(t, schematest.SQLite(t), false)
+	src := string(sharedExamples(t)["qualifier"])
+	type tokenOut struct {
+		Token     string `json:"token"`
+		ExpiresAt string `json:"expires_at"`
+		URL       string `json:"url"`
+	}
+	r := e.asAgent("POST", "/api/v1/playbooks/preview-token", map[string]any{"yaml": src})
+	expect(t, r, http.StatusCreated)
+	var tok tokenOut
+	r.data(t, &tok)
+	if tok.Token == "" || tok.ExpiresAt == "" || tok.URL != "/widget/v1/preview?token="+tok.Token {
+		t.Fatalf("token %+v", tok)
+	}
+	page, err := http.Get(e.srv.URL + tok.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Body.Close()
+	if page.StatusCode != http.StatusOK {
+		t.Fatalf("preview page %d", page.StatusCode)
+	}
+
+	// The saved playbook's stored draft, with no body.
+	r = e.asAgent("POST", "/api/v1/playbooks/"+strconv.FormatInt(e.pb.ID, 10)+"/preview-token", nil)
+	expect(t, r, http.StatusCreated)
+	r = e.asAgent("POST", "/api/v1/playbooks/99999/preview-token", nil)
+	expect(t, r, http.StatusNotFound)
+
+	r = e.asAgent("POST", "/api/v1/playbooks/preview-token", map[string]any{"yaml": "id: x\nstart: nowhere\ncards: {}\n"})
+	expect(t, r, http.StatusUnprocessableEntity)
+	r = e.do(req{method: "POST", path: "/api/v1/playbooks/preview-token", body: map[string]any{"yaml": src}})
+	expect(t, r, http.StatusUnauthorized)
 }

@@ -8,7 +8,7 @@ import { session as sess } from "./client.js";
 import * as M from "./builder-model.js";
 import { Graph } from "./builder-graph.js";
 import { cardForm, docForm, triggerForm, textsForm } from "./builder-forms.js";
-import { preview } from "./builder-preview.js";
+import { previewTab } from "./builder-live.js";
 
 // raw sends a body as written (the API client would re-encode it, which
 // loses the order of numeric card ids).
@@ -336,7 +336,7 @@ export async function mount(el, { api }) {
       case "trigger": inspBody.append(triggerForm(fctx)); break;
       case "texts": inspBody.append(textsForm(fctx, st.textLang, (l) => { st.textLang = l; renderInspector(); })); break;
       case "preview":
-        pv = preview({ api, body: () => (st.valid && !st.yamlBroken ? (st.yamlText !== null ? { yaml: st.yamlText } : { document: JSON.parse(M.serialize(st.m)) }) : null), botName: () => (st.m.doc.bot && st.m.doc.bot.name) || "Bot" });
+        pv = previewTab({ api, body: () => (st.valid && !st.yamlBroken ? (st.yamlText !== null ? { yaml: st.yamlText } : { document: JSON.parse(M.serialize(st.m)) }) : null), playbookId: () => (st.pb ? st.pb.id : null), botName: () => (st.m.doc.bot && st.m.doc.bot.name) || "Bot" });
         inspBody.append(pv.el);
         flush().then(() => pv.start());
         break;
