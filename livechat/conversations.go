@@ -315,14 +315,32 @@ func (s *Service) AgentTyping(ctx context.Context, conversationID string, agentI
 	return nil
 }
 
-// MarkReadByAgent resets the conversation's unread count.
+// MarkReadByAgent records that the agents have read the conversation: it
+// resets the unread count and, when the visitor has written or answered
+// since the last receipt, stores a read event {up_to} visible to the visitor
+// (up_to is the seq read up to; the event's own seq is the next one), so the
+// widget shows "Seen". Nothing new since the last receipt stores nothing, so
+// an agent app that marks read on every event cannot loop. A closed chat
+// gets no receipt: closed is its last word.
 func (s *Service) MarkReadByAgent(ctx context.Context, conversationID string) error {
-	res, err := s.db.ExecContext(ctx, s.sql.Get("reset-unread"), conversationID)
-	if err != nil {
-		return fmt.Errorf("reset unread: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("conversation", conversationID)
-	}
-	return nil
+	_, _, err := s.update(ctx, conversationID, func(ch *change) error {
+		ch.c.Unread = 0
+		if ch.c.State == StateClosed {
+			return nil
+		}
+		var unseen int64
+		if err := ch.tx.GetContext(ctx, &unseen, s.sql.Get("visitor-unseen-by-agents"), ch.c.ID, ch.c.ID); err != nil {
+			return fmt.Errorf("unseen by agents: %w", err)
+		}
+		if unseen == 0 {
+			return nil
+		}
+		author := AuthorSystem // an admin reading a queued chat
+		if ch.c.AssigneeID != nil {
+			author = agentAuthor(*ch.c.AssigneeID)
+		}
+		_, err := ch.emit(newEvent{kind: KindRead, data: map[string]any{"up_to": ch.c.LastSeq}, author: author, visible: true})
+		return err
+	})
+	return err
 }

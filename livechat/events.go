@@ -23,7 +23,7 @@ const (
 	KindWaiting        = "waiting"         // card, wait (seconds), text, html
 	KindOffline        = "offline"         // card, text, html
 	KindCaptured       = "captured"        // card, create, lead_id | deal_id, person_id, org_id (agents only)
-	KindRead           = "read"            // seq
+	KindRead           = "read"            // seq (the visitor's, agents only) | up_to (the agents', visitor-visible): the seq read up to
 	KindClosed         = "closed"          //
 	KindEnd            = "end"             // card, text, html, restart
 	KindLog            = "log"             // card, message (agents only)
@@ -53,10 +53,15 @@ type Event struct {
 }
 
 // VisitorFrame is the event as the visitor socket sends it:
-// {"type":"event","seq":N,"kind":K,"at":T, ...data fields}.
+// {"type":"event","seq":N,"kind":K,"at":T, ...data fields}. The envelope's
+// seq is the event's own, so a read position stored as data.seq would be
+// hidden by it: a read event's position goes out as up_to.
 func (e Event) VisitorFrame() []byte {
 	m := map[string]any{}
 	_ = json.Unmarshal(e.Data, &m) // Data is always an object we wrote
+	if _, ok := m["up_to"]; !ok && e.Kind == KindRead && m["seq"] != nil {
+		m["up_to"] = m["seq"]
+	}
 	m["type"] = "event"
 	m["seq"] = e.Seq
 	m["kind"] = e.Kind

@@ -75,8 +75,12 @@ ORDER BY CASE WHEN state <> 'closed' THEN 1 ELSE 0 END DESC, add_time DESC, last
 -- name: set-rating
 UPDATE conversations SET rating = ?, rating_comment = ? WHERE id = ? AND rating = ''
 
--- name: reset-unread
-UPDATE conversations SET unread = 0 WHERE id = ?
+-- What the visitor wrote or answered after the agents' last read receipt
+-- (the visitor's own receipts are author 'visitor' and not visible).
+-- name: visitor-unseen-by-agents
+SELECT COUNT(*) FROM conversation_events
+WHERE conversation_id = ? AND author = 'visitor' AND visible_to_visitor
+  AND seq > COALESCE((SELECT MAX(seq) FROM conversation_events WHERE conversation_id = ? AND kind = 'read' AND author <> 'visitor'), 0)
 
 -- name: next-seq
 UPDATE conversations SET last_seq = last_seq + 1, last_event_at = ? WHERE id = ? RETURNING last_seq

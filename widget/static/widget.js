@@ -468,7 +468,7 @@ class Widget {
     else if (k == "agent_message") { this.agent ||= ev.agent; this.said[ev.seq] = this.say(ev.agent || this.agent, null, ev.text).querySelector(".b"); }
     else if (k == "message_edited") { const b = ev.edits != null ? this.said[ev.edits] : Object.values(this.said).pop(); if (b) b.textContent = ev.text || ""; } // the agent corrected its last message: text only, in place
     else if (k == "agent_left") { this.sys(this.tr("left", (ev.agent || this.agent || {}).name)); this.agent = null; this.header(); }
-    else if (k == "read") return this.seen(ev.seq); // an agent read everything before this event; no receipt for a receipt
+    else if (k == "read") return this.seen(ev.up_to); // an agent read up to up_to (ev.seq is the receipt's own); no receipt for a receipt
     else if (k == "end") this.ended(ev.html, ev.text, ev.restart !== false);
     else if (k == "closed") this.ended(null, this.tr("ended"), false, true);
     // A form stays editable while it is the card waiting for answers.
