@@ -141,13 +141,19 @@ func (s *Service) Start(ctx context.Context, v Visitor, playbookSlug string, pag
 	case !errors.Is(err, ErrNotFound):
 		return Conversation{}, err
 	}
+	// One env for targeting and for the first step: building it costs
+	// queries (presence, the site).
+	env, err := s.env(ctx, v, page)
+	if err != nil {
+		return Conversation{}, err
+	}
 	var pb Playbook
 	if playbookSlug == "" {
 		site, err := s.GetSite(ctx, v.SiteID)
 		if err != nil {
 			return Conversation{}, err
 		}
-		pick, err := s.PickPlaybook(ctx, site, v, page, TriggerOpen)
+		pick, err := s.pick(ctx, site, v, page, TriggerOpen, env)
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return Conversation{}, refused(CodeNotAllowed, "no playbook to start here")
@@ -163,10 +169,6 @@ func (s *Service) Start(ctx context.Context, v Visitor, playbookSlug string, pag
 	}
 	if pb.PublishedVersion == 0 {
 		return Conversation{}, refused(CodeInvalid, "playbook %q is not published", pb.Slug)
-	}
-	env, err := s.env(ctx, v, page)
-	if err != nil {
-		return Conversation{}, err
 	}
 	c, _, err := s.create(ctx, v, &pb.ID, pb.PublishedVersion, StateBot, func(ch *change) error {
 		return ch.step(playbook.Event{Kind: playbook.EventStart}, env)

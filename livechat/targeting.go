@@ -81,6 +81,19 @@ func (s *Service) PickPlaybook(ctx context.Context, site Site, v Visitor, page P
 	if !site.ShowsOn(page.Path()) {
 		return Pick{}, fmt.Errorf("the widget does not show on %s: %w", page.Path(), ErrNotFound)
 	}
+	env, err := s.env(ctx, v, page)
+	if err != nil {
+		return Pick{}, err
+	}
+	return s.pick(ctx, site, v, page, on, env)
+}
+
+// pick is PickPlaybook with the env already built, for Start, which needs
+// the same env to run the playbook it picks.
+func (s *Service) pick(ctx context.Context, site Site, v Visitor, page PageInfo, on string, env playbook.Env) (Pick, error) {
+	if !site.ShowsOn(page.Path()) {
+		return Pick{}, fmt.Errorf("the widget does not show on %s: %w", page.Path(), ErrNotFound)
+	}
 	ps, err := s.publishedPrograms(ctx)
 	if err != nil {
 		return Pick{}, err
@@ -94,10 +107,6 @@ func (s *Service) PickPlaybook(ctx context.Context, site Site, v Visitor, page P
 	finished := map[int64]bool{}
 	for _, id := range done {
 		finished[id] = true
-	}
-	env, err := s.env(ctx, v, page)
-	if err != nil {
-		return Pick{}, err
 	}
 	// Newest first, then a stable sort by priority keeps "ties: newest".
 	sort.SliceStable(ps, func(i, j int) bool { return trigger(ps[i].prog).Priority > trigger(ps[j].prog).Priority })
