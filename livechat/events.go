@@ -110,14 +110,12 @@ type newEvent struct {
 	visible  bool
 }
 
-// appendEvent stores one event on q (a transaction holding the conversation
-// row): it takes the next seq with a single UPDATE … RETURNING, so seqs are
-// strictly increasing per conversation whatever the concurrency.
-func (s *Service) appendEvent(ctx context.Context, q schema.Queryer, convID string, ev newEvent, at time.Time) (Event, error) {
-	var seq int64
-	if err := q.QueryRowxContext(ctx, s.sql.Get("next-seq"), at, convID).Scan(&seq); err != nil {
-		return Event{}, fmt.Errorf("next seq: %w", err)
-	}
+// appendEvent stores one event with the given seq on q, a transaction
+// holding the conversation's row lock: the caller (change.emit) numbers
+// events from the last_seq it read under that lock and change.save stores
+// the new last_seq, so seqs are strictly increasing per conversation with
+// one statement per event; UNIQUE(conversation_id, seq) backs it up.
+func (s *Service) appendEvent(ctx context.Context, q schema.Queryer, convID string, seq int64, ev newEvent, at time.Time) (Event, error) {
 	data := []byte("{}")
 	if ev.data != nil {
 		var err error

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/parley/parley/playbook"
-	"github.com/parley/parley/schema"
 )
 
 // HelloInput is the visitor socket's hello frame plus what the HTTP request
@@ -58,7 +57,7 @@ func (s *Service) env(ctx context.Context, v Visitor, page PageInfo) (playbook.E
 	if err != nil {
 		return playbook.Env{}, err
 	}
-	site, err := s.GetSite(ctx, v.SiteID)
+	site, err := s.cachedSite(ctx, v.SiteID)
 	if err != nil {
 		return playbook.Env{}, err
 	}
@@ -149,7 +148,7 @@ func (s *Service) Start(ctx context.Context, v Visitor, playbookSlug string, pag
 	}
 	var pb Playbook
 	if playbookSlug == "" {
-		site, err := s.GetSite(ctx, v.SiteID)
+		site, err := s.cachedSite(ctx, v.SiteID)
 		if err != nil {
 			return Conversation{}, err
 		}
@@ -202,25 +201,15 @@ func (s *Service) byClientID(ctx context.Context, convID, clientID string) (Ack,
 }
 
 // idempotent runs a client frame once per client_id: a resend (sequential
-// or racing) gets the first frame's ack. The check under the conversation
-// lock catches the usual resend; the unique key decides the rest.
+// or racing) gets the first frame's ack. UNIQUE(conversation_id, client_id)
+// decides: a resend runs fn again, and storing its event under the same
+// client_id fails and rolls the whole step back. A resend is often refused
+// before it gets that far (the card it answered no longer waits), so any
+// failure with a client_id looks for the first frame's event. The usual,
+// first send costs no lookup at all.
 func (s *Service) idempotent(ctx context.Context, convID, clientID string, fn func(ch *change) (Event, error)) (Ack, error) {
-	if ack, ok, err := s.byClientID(ctx, convID, clientID); err != nil || ok {
-		return ack, err
-	}
 	var ack Ack
-	var dup bool
 	_, _, err := s.update(ctx, convID, func(ch *change) error {
-		if clientID != "" {
-			e, ok, err := s.eventByClientID(ctx, ch.tx, convID, clientID)
-			if err != nil {
-				return err
-			}
-			if ok {
-				ack, dup = Ack{ClientID: clientID, Seq: e.Seq}, true
-				return errDuplicate
-			}
-		}
 		e, err := fn(ch)
 		if err != nil {
 			return err
@@ -228,18 +217,13 @@ func (s *Service) idempotent(ctx context.Context, convID, clientID string, fn fu
 		ack = Ack{ClientID: clientID, Seq: e.Seq}
 		return nil
 	})
-	if dup {
-		return ack, nil
-	}
-	if err != nil && schema.IsUniqueViolation(err) && clientID != "" {
+	if err != nil && clientID != "" {
 		if a, ok, err2 := s.byClientID(ctx, convID, clientID); err2 == nil && ok {
 			return a, nil
 		}
 	}
 	return ack, err
 }
-
-var errDuplicate = errors.New("duplicate client id")
 
 // Answer answers the question waiting on in.Card. A repeated ClientID gets
 // the first ack and creates nothing; an answer to a card that is not

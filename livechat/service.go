@@ -77,6 +77,12 @@ type Service struct {
 
 	presenceMu sync.Mutex
 	online     int // last published agents-online count, -1 before the first
+
+	// sites caches sites by id for the playbook env, which every answer and
+	// message builds (sites.go, cachedSite).
+	siteMu  sync.Mutex
+	sites   map[int64]cachedSite
+	siteGen uint64 // bumped by every invalidation
 }
 
 type progKey struct {
@@ -103,7 +109,7 @@ func New(ctx context.Context, o Opts) (*Service, error) {
 	s := &Service{
 		db: o.DB, crm: o.CRM, sql: qs, log: o.Logger, now: o.Now, bus: o.Bus,
 		hub: NewHub(), poll: o.PollInterval, wake: make(chan struct{}, 1),
-		progs: map[progKey]*playbook.Program{}, online: -1,
+		progs: map[progKey]*playbook.Program{}, online: -1, sites: map[int64]cachedSite{},
 	}
 	if s.log == nil {
 		s.log = slog.Default()

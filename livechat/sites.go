@@ -426,6 +426,48 @@ func (s *Service) GetSite(ctx context.Context, id int64) (Site, error) {
 	return s.getSite(ctx, "get-site", id)
 }
 
+// SiteTTL is how long a site read for the playbook env is reused. Changes
+// made through this Service are seen at once (UpdateSite and DeleteSite
+// invalidate); the TTL bounds how stale a change made on another server can
+// be (business hours for in_hours).
+const SiteTTL = 5 * time.Second
+
+type cachedSite struct {
+	site    Site
+	expires time.Time // wall clock: the TTL is about other servers, not the test clock
+}
+
+// cachedSite returns the site for the hot paths (the env of every answer and
+// message), from the cache while fresh. The returned Site shares its maps
+// and slices with the cache: read it, never change it.
+func (s *Service) cachedSite(ctx context.Context, id int64) (Site, error) {
+	s.siteMu.Lock()
+	c, ok := s.sites[id]
+	gen := s.siteGen
+	s.siteMu.Unlock()
+	if ok && time.Now().Before(c.expires) {
+		return c.site, nil
+	}
+	st, err := s.GetSite(ctx, id)
+	if err != nil {
+		return Site{}, err
+	}
+	s.siteMu.Lock()
+	// A site read before an invalidation must not be cached after it.
+	if s.siteGen == gen {
+		s.sites[id] = cachedSite{site: st, expires: time.Now().Add(SiteTTL)}
+	}
+	s.siteMu.Unlock()
+	return st, nil
+}
+
+func (s *Service) forgetSite(id int64) {
+	s.siteMu.Lock()
+	delete(s.sites, id)
+	s.siteGen++
+	s.siteMu.Unlock()
+}
+
 // SiteByKey returns the site with the given public key (from the widget snippet).
 func (s *Service) SiteByKey(ctx context.Context, key string) (Site, error) {
 	return s.getSite(ctx, "get-site-by-key", key)
@@ -471,6 +513,7 @@ func (s *Service) UpdateSite(ctx context.Context, id int64, in SiteInput) (Site,
 	}
 	args := append(s.siteArgs(st), s.nowUTC(), id)
 	res, err := s.db.ExecContext(ctx, s.sql.Get("update-site"), args...)
+	s.forgetSite(id)
 	if err != nil {
 		return Site{}, fmt.Errorf("update site: %w", err)
 	}
@@ -483,6 +526,7 @@ func (s *Service) UpdateSite(ctx context.Context, id int64, in SiteInput) (Site,
 // DeleteSite removes a site with its visitors and conversations.
 func (s *Service) DeleteSite(ctx context.Context, id int64) error {
 	res, err := s.db.ExecContext(ctx, s.sql.Get("delete-site"), id)
+	s.forgetSite(id)
 	if err != nil {
 		return fmt.Errorf("delete site: %w", err)
 	}

@@ -114,7 +114,7 @@ func (ch *change) save() error {
 	}
 	c := ch.c
 	_, err = ch.tx.ExecContext(ch.ctx, ch.s.sql.Get("save-conversation"), c.State, string(interp), c.AssigneeID, c.Group,
-		c.Deadline, c.HandedOver, c.FinishedAt, c.AgentJoined, c.Unread, c.ClosedAt, c.ID)
+		c.Deadline, c.HandedOver, c.FinishedAt, c.AgentJoined, c.Unread, c.ClosedAt, c.LastSeq, c.LastEventAt, c.ID)
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
 	}
@@ -123,7 +123,7 @@ func (ch *change) save() error {
 
 // emit stores one event of the conversation.
 func (ch *change) emit(ev newEvent) (Event, error) {
-	e, err := ch.s.appendEvent(ch.ctx, ch.tx, ch.c.ID, ev, ch.now)
+	e, err := ch.s.appendEvent(ch.ctx, ch.tx, ch.c.ID, ch.c.LastSeq+1, ev, ch.now)
 	if err != nil {
 		return Event{}, err
 	}

@@ -36,9 +36,11 @@ WHERE (? = '' OR state = ?)
   AND NOT EXISTS (SELECT 1 FROM conversation_previews p WHERE p.conversation_id = conversations.id)
 ORDER BY last_event_at DESC, id DESC LIMIT ? OFFSET ?
 
+-- last_seq is the seq of the change's last event (numbered under the row
+-- lock), so storing an event takes one statement, not two.
 -- name: save-conversation
 UPDATE conversations SET state = ?, interp = ?, assignee_id = ?, group_name = ?, deadline = ?, handed_over = ?, finished_at = ?,
-       agent_joined = ?, unread = ?, closed_at = ?
+       agent_joined = ?, unread = ?, closed_at = ?, last_seq = ?, last_event_at = ?
 WHERE id = ?
 
 -- Only a conversation still in one of the expected states moves: the row
@@ -81,9 +83,6 @@ UPDATE conversations SET rating = ?, rating_comment = ? WHERE id = ? AND rating 
 SELECT COUNT(*) FROM conversation_events
 WHERE conversation_id = ? AND author = 'visitor' AND visible_to_visitor
   AND seq > COALESCE((SELECT MAX(seq) FROM conversation_events WHERE conversation_id = ? AND kind = 'read' AND author <> 'visitor'), 0)
-
--- name: next-seq
-UPDATE conversations SET last_seq = last_seq + 1, last_event_at = ? WHERE id = ? RETURNING last_seq
 
 -- name: insert-event
 INSERT INTO conversation_events (conversation_id, seq, kind, data, client_id, author, visible_to_visitor, at)

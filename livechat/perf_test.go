@@ -1,0 +1,84 @@
+package livechat_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/parley/parley/crm"
+	"github.com/parley/parley/livechat"
+	"github.com/parley/parley/schema"
+	"github.com/parley/parley/schema/schematest"
+)
+
+// TestMessageStatementBudget: a visitor's message to the agent holding the
+// chat costs six statements: the open conversation, presence (two), the row
+// lock, the event, the saved conversation. No site read (cached), no
+// client_id lookups (the unique key decides), no separate next-seq.
+func TestMessageStatementBudget(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		cdb, q := counted(t, db)
+		f := newFixture(t, cdb)
+		ann := f.agent("ann", crm.StatusOnline)
+		v := f.visitor()
+		if _, err := f.s.Message(f.ctx, v, "m0", "Hello?"); err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.s.OpenConversation(f.ctx, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Assign(f.ctx, c.ID, ann.ID, ann.ID); err != nil {
+			t.Fatal(err)
+		}
+		q.Reset()
+		ack, err := f.s.Message(f.ctx, v, "m1", "Where is my order?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := q.Total(); n > 6 {
+			t.Errorf("one message ran %d statements, want at most 6", n)
+		}
+		// Numbered in memory, stored by save: the row agrees with the ack.
+		if got, _ := f.s.GetConversation(f.ctx, c.ID); got.LastSeq != ack.Seq {
+			t.Fatalf("last_seq %d, ack seq %d", got.LastSeq, ack.Seq)
+		}
+		// A resend still gets the first ack and stores nothing.
+		n := len(f.events(c.ID))
+		if again, err := f.s.Message(f.ctx, v, "m1", "Where is my order?"); err != nil || again != ack {
+			t.Fatalf("resend: %+v %v, want %+v", again, err, ack)
+		}
+		if len(f.events(c.ID)) != n {
+			t.Fatal("a resend stored an event")
+		}
+	})
+}
+
+// TestSiteChangeSeenAtOnce: the env's site is cached, but a change made
+// through this Service is seen by the next start, not after the TTL.
+func TestSiteChangeSeenAtOnce(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		f := newFixture(t, db)
+		f.publish([]byte("id: hours\nname: hours\nstart: a\ncards:\n" +
+			"  a:\n    type: message\n    text: x\n    next:\n      - if: in_hours\n        goto: open\n      - goto: shut\n" +
+			"  open: {type: end, text: open}\n  shut: {type: end, text: shut}\n"))
+		endText := func() string {
+			t.Helper()
+			c, err := f.s.Start(f.ctx, f.visitor(), "hours", livechat.PageInfo{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs := f.events(c.ID)
+			return fmt.Sprint(data(t, evs[len(evs)-1])["text"])
+		}
+		if got := endText(); got != "open" {
+			t.Fatalf("no business hours: %q, want open", got)
+		}
+		// 10:00 UTC on a Wednesday; open only on Sundays now.
+		if _, err := f.s.UpdateSite(f.ctx, f.site.ID, livechat.SiteInput{BusinessHours: &livechat.BusinessHours{TimeZone: "UTC", Days: map[string][]string{"sun": {"09:00-17:00"}}}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := endText(); got != "shut" {
+			t.Fatalf("after closing the site: %q, want shut", got)
+		}
+	})
+}
