@@ -106,6 +106,10 @@ func TestInvisibleAgentIsOnlineInTheChatItSpeaksIn(t *testing.T) {
 			t.Fatalf("presence after the message: %v", p)
 		}
 		online(true)
+		// A reload (a new hello) shows her present too.
+		if w, _, err := f.s.Hello(f.ctx, v, livechat.HelloInput{}); err != nil || !w.Online {
+			t.Fatalf("hello after her message: online %v, %v", w.Online, err)
+		}
 
 		// Only there: her status is unchanged, nobody counts as online, and
 		// the next visitor's chat still finds nobody (she gets no new chats).

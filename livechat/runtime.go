@@ -105,6 +105,13 @@ func (s *Service) Hello(ctx context.Context, v Visitor, in HelloInput) (Welcome,
 	if err := s.applyCaptures(ctx, c.ID); err != nil {
 		s.log.Error("livechat: repair captures", "conversation", c.ID, "err", err)
 	}
+	// An invisible agent who spoke in this chat is present in it, so a
+	// reload must not show the visitor "away".
+	if !w.Online {
+		if w.Online, err = s.presentIn(ctx, c); err != nil {
+			return Welcome{}, nil, err
+		}
+	}
 	after := in.LastSeq
 	if after > c.LastSeq || after < 0 {
 		after = 0
