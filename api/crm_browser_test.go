@@ -315,3 +315,42 @@ func TestBrowserCRMPersonFieldErrors(t *testing.T) {
 		t.Errorf("search for jane shows %q", got)
 	}
 }
+
+// TestBrowserCRMTour only takes screenshots of every CRM screen, for a
+// person to look at: it runs when PARLEY_SCREENSHOTS names a directory.
+func TestBrowserCRMTour(t *testing.T) {
+	if os.Getenv("PARLEY_SCREENSHOTS") == "" {
+		t.Skip("PARLEY_SCREENSHOTS not set")
+	}
+	e := newEnv(t, schematest.SQLite(t))
+	s := seedCRM(t, e)
+	ctx := t.Context()
+	for i, name := range []string{"Globex – pilot", "Initech renewal", "Umbrella – 200 seats", "Hooli expansion"} {
+		v := float64(4000 * (i + 1))
+		if _, err := e.crm.CreateDeal(ctx, crm.DealInput{Title: name, Value: &v, StageID: &s.stages[i%3].ID, PersonID: &s.person.ID, OrgID: &s.org.ID, OwnerID: &e.agent.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due := "2020-01-02"
+	if _, err := e.crm.CreateActivity(ctx, crm.ActivityInput{Subject: "Call Jane about seats", Type: "call", DueDate: &due, LeadID: &s.lead.ID}); err != nil {
+		t.Fatal(err)
+	}
+	b := browser(t)
+	crmSignIn(b, t, e, "/app/crm/leads?id="+s.lead.ID, `.crm-drawer .crm-note-body`)
+	if err := chromedp.Do(b, chromedp.WaitVisible(chromedp.CSS(`.crm-act`)), eval(`document.querySelector(".crm-dbody").scrollTop = 400`)); err != nil {
+		t.Fatal(err)
+	}
+	crmShot(b, t, "tour-lead-drawer-scrolled")
+	steps := []struct{ path, ready, name string }{
+		{"/app/crm/deals", `.crm-card`, "tour-board"},
+		{"/app/crm/deals?view=list", `.crm-dealslist tbody tr`, "tour-deals-list"},
+		{fmt.Sprintf("/app/crm/organizations?id=%d", s.org.ID), `.crm-drawer .crm-relrow`, "tour-org-drawer"},
+		{fmt.Sprintf("/app/crm/people?id=%d", s.person.ID), `.crm-drawer .crm-relrow`, "tour-person-drawer"},
+	}
+	for _, st := range steps {
+		if err := chromedp.Do(b, chromedp.Navigate(e.srv.URL+st.path), chromedp.WaitVisible(chromedp.CSS(st.ready)), chromedp.Sleep(300_000_000)); err != nil {
+			t.Fatal(st.name, err, pageText(b))
+		}
+		crmShot(b, t, st.name)
+	}
+}

@@ -63,7 +63,7 @@ export function chip(label) {
 }
 
 export function avatar(name, extra = "") {
-  return h("span", { class: "crm-av " + extra, title: name || "Nobody", "aria-label": name ? "Owner " + name : "No owner" }, name ? initials(name) : "–");
+  return h("span", { class: "crm-av " + extra + (name ? "" : " none"), title: name || "Nobody", "aria-label": name ? "Owner " + name : "No owner" }, name ? initials(name) : "–");
 }
 
 // Lookups caches persons and organizations by id, so tables can show names.
