@@ -226,6 +226,22 @@ func TestBrowserCRMLeadToDeal(t *testing.T) {
 	crmWaitStage(ctx, t, e, deal, demo.ID)
 	crmShot(ctx, t, "crm-board")
 
+	// Alt+→ and Alt+← on a focused card move it a stage along and back.
+	proposal := s.stage(t, "Proposal made")
+	altKey := func(key string) chromedp.Action[chromedp.Void] {
+		return eval(fmt.Sprintf(`(() => { const c = document.querySelector(%q); c.focus(); c.dispatchEvent(new KeyboardEvent("keydown", {key: %q, altKey: true, bubbles: true})); })()`, card, key))
+	}
+	err = chromedp.Do(ctx, altKey("ArrowRight"), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`.crm-col[data-stage="%d"] %s`, proposal.ID, card))))
+	if err != nil {
+		t.Fatal(err, pageText(ctx))
+	}
+	crmWaitStage(ctx, t, e, deal, proposal.ID)
+	err = chromedp.Do(ctx, altKey("ArrowLeft"), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`.crm-col[data-stage="%d"] %s`, demo.ID, card))))
+	if err != nil {
+		t.Fatal(err, pageText(ctx))
+	}
+	crmWaitStage(ctx, t, e, deal, demo.ID)
+
 	// Won, from the drawer.
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(card+" .crm-cardtitle")),

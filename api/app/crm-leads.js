@@ -31,7 +31,7 @@ export async function mount(el, ctx) {
   const pg = pager(ctx, async (rows, reset) => {
     if (reset) { tbl.clear(); state.rows.clear(); }
     await look.preload(rows, "person_id", "organization_id");
-    for (const l of rows) { state.rows.set(l.id, l); if (matches(l)) tbl.add(l, await cells(l)); }
+    for (const l of rows) { state.rows.set(l.id, l); const c = await cells(l); if (matches(l)) tbl.add(l, c); }
     tbl.done();
   });
 
@@ -50,8 +50,6 @@ export async function mount(el, ctx) {
   function matches(l) {
     if (!state.term) return true;
     const t = state.term.toLowerCase();
-    const p = look.persons.get(l.person_id), o = look.orgs.get(l.organization_id);
-    void p; void o;
     return [l.title, l.source_name, l._person, l._org].some((s) => String(s || "").toLowerCase().includes(t));
   }
 
@@ -84,7 +82,7 @@ export async function mount(el, ctx) {
 
   async function rerenderRows() {
     tbl.clear();
-    for (const l of state.rows.values()) if (matches(l)) tbl.add(l, await cells(l));
+    for (const l of state.rows.values()) { const c = await cells(l); if (matches(l)) tbl.add(l, c); }
     tbl.done();
   }
 
