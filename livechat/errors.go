@@ -19,8 +19,9 @@ var (
 // anything: the socket answers it with an error frame {code, message} and
 // keeps the connection open.
 type RefusedError struct {
-	Code    string // not_waiting, bad_option, no_conversation, closed, too_long, not_allowed, invalid
+	Code    string // not_waiting, bad_option, no_conversation, closed, too_long, not_allowed, invalid, prechat_required
 	Message string
+	Field   string // the field refused, when one is (a pre-chat form's person.email)
 }
 
 func (e *RefusedError) Error() string { return e.Code + ": " + e.Message }

@@ -27,6 +27,7 @@ const (
 	KindClosed         = "closed"          //
 	KindEnd            = "end"             // card, text, html, restart
 	KindLog            = "log"             // card, message (agents only)
+	KindPreChat        = "prechat"         // fields {person.name, person.email, ...}: the pre-chat form's answers
 )
 
 // Authors of events.

@@ -331,6 +331,9 @@ func (s *Service) Message(ctx context.Context, v Visitor, clientID, text string)
 	if err != nil {
 		return Ack{}, err
 	}
+	if err := s.preChatGate(ctx, v); err != nil { // prechat.go
+		return Ack{}, err
+	}
 	c, err := s.OpenConversation(ctx, v.ID)
 	if errors.Is(err, ErrNotFound) {
 		c, _, err = s.create(ctx, v, nil, 0, StateOffline, func(*change) error { return nil })

@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/parley/parley/playbook"
 	"github.com/parley/parley/schema"
 )
@@ -21,7 +19,7 @@ import (
 type change struct {
 	s      *Service
 	ctx    context.Context
-	tx     *sqlx.Tx
+	tx     *schema.Tx
 	c      Conversation
 	before Conversation
 	now    time.Time
@@ -49,7 +47,7 @@ func newUUID() string {
 func (s *Service) update(ctx context.Context, id string, fn func(ch *change) error) (Conversation, []Event, error) {
 	unlock := s.lock(id)
 	var ch *change
-	err := schema.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := schema.WithTx(ctx, s.db, func(tx *schema.Tx) error {
 		var r convRow
 		if err := tx.GetContext(ctx, &r, s.sql.Get("lock-conversation"), id); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -82,7 +80,7 @@ func (s *Service) create(ctx context.Context, v Visitor, pb *int64, version int,
 	id := newUUID()
 	unlock := s.lock(id)
 	var ch *change
-	err := schema.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := schema.WithTx(ctx, s.db, func(tx *schema.Tx) error {
 		now := s.nowUTC()
 		if _, err := tx.ExecContext(ctx, s.sql.Get("insert-conversation"), id, v.SiteID, v.ID, pb, version, state, now, now); err != nil {
 			if schema.IsUniqueViolation(err) {
@@ -94,6 +92,9 @@ func (s *Service) create(ctx context.Context, v Visitor, pb *int64, version int,
 		ch = &change{s: s, ctx: ctx, tx: tx, c: c, before: c, now: now}
 		ch.before.State = "" // created, not updated: no conversation.updated on top
 		ch.agent = append(ch.agent, "conversation.created")
+		if err := s.seedPreChat(ch, v); err != nil { // prechat.go
+			return err
+		}
 		if err := fn(ch); err != nil {
 			return err
 		}

@@ -157,3 +157,9 @@ func parseBool(s string) (bool, bool) {
 	}
 	return false, false
 }
+
+// CheckInput validates and normalizes s as the interpreter does a typed
+// answer of this kind (an email's domain lower-cased, a phone's digits
+// kept with its +), for other forms that ask the same things, such as a
+// site's pre-chat form.
+func CheckInput(kind InputKind, s, lang string) (any, bool) { return checkInput(kind, s, lang) }

@@ -286,6 +286,7 @@ type inFrame struct {
 	Seq          *int64             `json:"seq"`
 	Comment      string             `json:"comment"`
 	Preview      string             `json:"preview"` // start: a preview token (preview.go)
+	Fields       map[string]string  `json:"fields"`  // prechat: the pre-chat form's answers by field name
 }
 
 func errorFrame(code, msg, clientID string) []byte {
@@ -344,6 +345,8 @@ func (c *conn) handle(data []byte) {
 		err = c.onAnswer(ctx, f)
 	case "message":
 		err = c.onMessage(ctx, f)
+	case "prechat":
+		err = c.onPreChat(ctx, f)
 	case "typing":
 		preview := ""
 		if f.Text != nil {
@@ -382,6 +385,14 @@ func (c *conn) handle(data []byte) {
 func (c *conn) refuse(err error, clientID string) {
 	var r *livechat.RefusedError
 	switch {
+	case errors.As(err, &r) && r.Field != "":
+		c.reply(mustFrame(struct {
+			Type     string `json:"type"`
+			Code     string `json:"code"`
+			Message  string `json:"message"`
+			Field    string `json:"field"`
+			ClientID string `json:"client_id,omitempty"`
+		}{"error", r.Code, r.Message, r.Field, clientID}))
 	case errors.As(err, &r):
 		c.reply(errorFrame(r.Code, r.Message, clientID))
 	case errors.Is(err, livechat.ErrNotFound):
@@ -610,6 +621,25 @@ func (c *conn) onMessage(ctx context.Context, f inFrame) error {
 		return nil
 	}
 	ack, err := c.h.live.Message(ctx, c.v, f.ClientID, *f.Text)
+	if err != nil {
+		return err
+	}
+	c.reply(ackFrame(ack))
+	return nil
+}
+
+// onPreChat stores the pre-chat form's answers; a refused field comes back
+// as an error frame (code invalid) with `field` naming it.
+func (c *conn) onPreChat(ctx context.Context, f inFrame) error {
+	if !validClientID(f.ClientID) {
+		c.reply(errorFrame("missing_field", "client_id is required (a UUID)", ""))
+		return nil
+	}
+	if f.Fields == nil {
+		c.reply(errorFrame("missing_field", "fields is required", f.ClientID))
+		return nil
+	}
+	ack, err := c.h.live.PreChat(ctx, c.v, f.ClientID, f.Fields)
 	if err != nil {
 		return err
 	}
