@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/parley/parley/schema"
@@ -71,10 +70,10 @@ func (m *Manager) On(q schema.Queryer) *Manager {
 // InTx runs fn with a Manager bound to a new transaction, committed when fn
 // returns nil.
 func (m *Manager) InTx(ctx context.Context, fn func(m *Manager) error) error {
-	if _, inTx := m.q.(*sqlx.Tx); inTx {
+	if _, inTx := m.q.(*schema.Tx); inTx {
 		return fn(m)
 	}
-	return schema.WithTx(ctx, m.db, func(tx *sqlx.Tx) error { return fn(m.On(tx)) })
+	return schema.WithTx(ctx, m.db, func(tx *schema.Tx) error { return fn(m.On(tx)) })
 }
 
 // DB is the underlying database.

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/parley/parley/crm"
 	"github.com/parley/parley/playbook"
 	"github.com/parley/parley/schema"
@@ -150,7 +148,7 @@ func (s *Service) UpdateDraft(ctx context.Context, id int64, source []byte, form
 // and makes it the one new conversations start on.
 func (s *Service) Publish(ctx context.Context, id int64) (Version, error) {
 	var v Version
-	err := schema.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := schema.WithTx(ctx, s.db, func(tx *schema.Tx) error {
 		// Bumping published_version first locks the row, so two publishes
 		// of one playbook get 1 and 2, never the same number.
 		var r struct {

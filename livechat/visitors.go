@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/parley/parley/schema"
 )
 
@@ -178,7 +176,7 @@ func (s *Service) ListVisitors(ctx context.Context, siteID int64, seenSince time
 // SessionGap of silence starts a new visit.
 func (s *Service) touch(ctx context.Context, id int64, page *PageInfo, hello *HelloInput) (Visitor, error) {
 	var v Visitor
-	err := schema.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := schema.WithTx(ctx, s.db, func(tx *schema.Tx) error {
 		var r visitorRow
 		if err := tx.GetContext(ctx, &r, s.sql.Get("lock-visitor"), id); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {

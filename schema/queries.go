@@ -75,8 +75,9 @@ func (q *Queries) Get(name string) string {
 	return s
 }
 
-// Check prepares every statement once against db, so a query that does not
-// parse or names a missing column fails at start-up.
+// Check prepares every statement against db, so a query that does not parse
+// or names a missing column fails at start-up; the prepared statements stay
+// in db's cache.
 func (q *Queries) Check(ctx context.Context, db *DB) error {
 	names := make([]string, 0, len(q.byName))
 	for n := range q.byName {
@@ -84,6 +85,9 @@ func (q *Queries) Check(ctx context.Context, db *DB) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if db.stmt(ctx, q.byName[n]) != nil {
+			continue // prepared, and kept for the requests to come
+		}
 		st, err := db.PreparexContext(ctx, q.byName[n])
 		if err != nil {
 			return fmt.Errorf("query %s: %w", n, err)

@@ -42,9 +42,11 @@ type DB struct {
 	Dialect Dialect
 	// URL is the address the handle was opened with (used by the PostgreSQL listener).
 	URL string
+
+	stmts *stmtCache
 }
 
-// Queryer is what store methods take: a *DB or a *sqlx.Tx, so the caller
+// Queryer is what store methods take: a *DB or a *Tx, so the caller
 // chooses the transaction boundary.
 type Queryer interface {
 	sqlx.ExtContext
@@ -53,8 +55,8 @@ type Queryer interface {
 }
 
 var (
-	_ Queryer = (*sqlx.DB)(nil)
-	_ Queryer = (*sqlx.Tx)(nil)
+	_ Queryer = (*DB)(nil)
+	_ Queryer = (*Tx)(nil)
 )
 
 // Open connects to url: "postgres://…" or "postgresql://…" for PostgreSQL;
@@ -72,7 +74,7 @@ func Open(url string) (*DB, error) {
 		}
 		sdb.SetMaxOpenConns(20)
 		sdb.SetMaxIdleConns(10)
-		db := &DB{DB: sqlx.NewDb(sdb, "postgres"), Dialect: Postgres, URL: url}
+		db := &DB{DB: sqlx.NewDb(sdb, "postgres"), Dialect: Postgres, URL: url, stmts: &stmtCache{stmts: map[string]*sqlx.Stmt{}}}
 		if err := db.Ping(); err != nil {
 			sdb.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", err)
@@ -98,7 +100,7 @@ func Open(url string) (*DB, error) {
 	// SQLite has one writer; a small pool keeps readers concurrent under WAL
 	// without piling up writers on the busy timeout.
 	sdb.SetMaxOpenConns(4)
-	db := &DB{DB: sqlx.NewDb(sdb, "sqlite3"), Dialect: SQLite, URL: url}
+	db := &DB{DB: sqlx.NewDb(sdb, "sqlite3"), Dialect: SQLite, URL: url, stmts: &stmtCache{stmts: map[string]*sqlx.Stmt{}}}
 	if err := db.Ping(); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -210,8 +212,10 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 		return 0, fmt.Errorf("%w: database is at version %d, this binary knows %d", ErrSchemaTooNew, cur, len(ms))
 	}
 	for _, m := range ms[cur:] {
-		err := WithTx(ctx, db, func(tx *sqlx.Tx) error {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		err := WithTx(ctx, db, func(tx *Tx) error {
+			// A migration is a script of many statements: run it as is, never
+			// through the statement cache (a prepare takes one statement).
+			if _, err := tx.Tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO schema_version (version) VALUES (?)`), m.version)
@@ -246,11 +250,12 @@ func (db *DB) CheckVersion(ctx context.Context) error {
 
 // WithTx runs fn in a transaction, committing when it returns nil and rolling
 // back otherwise.
-func WithTx(ctx context.Context, db *DB, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
+func WithTx(ctx context.Context, db *DB, fn func(tx *Tx) error) error {
+	sqltx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	tx := &Tx{Tx: sqltx, db: db}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err
