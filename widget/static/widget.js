@@ -92,6 +92,12 @@ const STYLE = `
 .cp .err{margin:4px 14px 0}
 .ft{display:flex;justify-content:space-between;align-items:center;margin-top:6px;padding:0 6px;font-size:11px;color:#94a3b8}
 .skip{font:inherit;font-size:12px;background:none;border:0;color:var(--c);cursor:pointer;padding:0}
+.pc{margin:4px 0 6px;max-width:100%;padding:8px 14px}
+.pc .lb{display:block}
+.pc input{width:100%;font:inherit;border:1.5px solid #cbd5e1;border-radius:10px;padding:7px 10px;outline:0;color:inherit}
+.pc input:focus{border-color:var(--c)}
+.pc input[aria-invalid]{border-color:#dc2626}
+.pc .acts{display:flex;justify-content:flex-end;gap:8px;padding:6px 0 4px}
 .l.o svg.c,.l:not(.o) svg.x2{display:none}
 .bd{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#ef4444;color:#fff;font:600 11px/20px system-ui,sans-serif;text-align:center;padding:0 5px;box-shadow:0 0 0 2px #fff}
 .bd:empty{display:none}
@@ -122,6 +128,9 @@ const KINDS = {
   url: ["url", "url", v => { try { return /^https?:$/.test(new URL(/^[a-z]+:/i.test(v) ? v : "https://" + v).protocol); } catch { return false; } }],
   date: ["date", "off", v => !isNaN(Date.parse(v))],
 };
+
+// The pre-chat form's fields → their input kind above.
+const PRE = { "person.name": "name", "person.email": "email", "person.phone": "phone", "organization.name": "organization" };
 
 // h builds an element. Children that are strings become text nodes, so
 // nothing passed here is ever parsed as HTML.
@@ -199,6 +208,7 @@ class Widget {
     this.unread = 0;
     this.liveFrom = 0;
     this.online = !!this.cfg.online;
+    this.pc = this.cfg.pre_chat || {};  // the site's pre-chat form settings
     this.agent = null;                 // the agent who joined, shown instead of the bot
     this.bot = null;
     this.waiting = null;               // the question waiting for an answer
@@ -302,7 +312,7 @@ class Widget {
     this.badge.textContent = "";
     this.api.launcher.setAttribute("aria-expanded", "true");
     if (!this.s.open) { this.s.open = true; this.save(); }
-    if (this.welcomed && !this.s.conv && !this.starting && !this.noPlaybook) this.start({});
+    if (this.welcomed) this.begin();
     this.markRead();
     this.scroll();
     if (o.focus) setTimeout(() => this.focus(), 60);
@@ -403,7 +413,7 @@ class Widget {
         for (const p of this.s.pending) this.ws.send(JSON.stringify(p));
         this.header();
         if (this.pendingTrigger) this.fireTrigger();
-        else if (this.isOpen && !this.s.conv && !this.starting && !this.noPlaybook) this.start({});
+        else if (this.isOpen) this.begin();
         break;
       case "started":
         this.starting = false;
@@ -417,6 +427,13 @@ class Widget {
       case "typing": this.showTyping(f.from); break;
       case "presence": this.online = f.online; this.header(); break;
       case "error":
+        if (f.client_id && f.client_id == this.s.preId) return this.preRefused(f);
+        if (f.code == "prechat_required") { // the site takes messages once the form is filled: show it, keep the text
+          const p = this.s.pending.find(p => p.client_id == f.client_id);
+          if (p && p.text && !this.input.value) this.input.value = p.text;
+          this.mine[f.client_id]?.remove();
+          delete this.s.pre;
+        }
         if (f.client_id) {
           this.s.pending = this.s.pending.filter(p => p.client_id != f.client_id);
           this.save();
@@ -425,6 +442,7 @@ class Widget {
         }
         if (f.code == "no_playbook") { this.starting = false; this.noPlaybook = true; this.header(); } // nothing targets this page: messenger mode
         // Receipts, typing and ratings racing a closed conversation: nothing the visitor can act on.
+        else if (f.code == "prechat_required") this.preForm();
         else if (f.code != "no_conversation") this.err.textContent = f.message || f.code;
         break;
     }
@@ -435,12 +453,13 @@ class Widget {
     this.s.conv = conv || "";
     this.save();
     this.seq = this.liveFrom = this.readSent = 0;
-    this.list.replaceChildren();
+    this.list.replaceChildren(...(this.pre ? [this.pre.form] : []));
     this.forms = {}; this.bySeq = {}; this.said = {}; this.waiting = null; this.agent = null; this.agentTook = false;
     this.composer();
   }
 
   acked(id, seq) {
+    if (id == this.s.preId) this.preDone();
     this.s.pending = this.s.pending.filter(p => p.client_id != id);
     this.save();
     const b = this.mine[id];
@@ -629,17 +648,87 @@ class Widget {
 
   hideTyping() { clearTimeout(this.typingTimer); this.typingEl?.remove(); this.typingEl = null; }
 
+  // --- the pre-chat form ---------------------------------------------------------
+  // Opening the chat without a conversation: the site's pre-chat form first,
+  // when it has one this visitor has neither filled nor skipped (kept with
+  // the visitor's token), then the playbook that starts on open. With
+  // require_before_messages the form cannot be skipped and the composer waits
+  // for it; otherwise it has a Skip button. The answers are sent as a
+  // `prechat` frame; the chat starts once it is acked.
+  begin() {
+    const p = this.pc;
+    if (p.enabled && (p.fields || []).length && !this.s.pre) return this.preForm();
+    if (!this.s.conv && !this.starting && !this.noPlaybook) this.start({});
+  }
+
+  preForm() {
+    if (this.pre) return;
+    const req = this.pc.require_before_messages;
+    const rows = this.pc.fields.map(f => {
+      const k = PRE[f.name] || "text", kind = KINDS[k], id = "pw-pc-" + f.name.replace(".", "-");
+      const inp = h("input", { id, type: kind[0], autocomplete: kind[1], maxlength: "200", required: f.required, "aria-describedby": id + "-e" });
+      const err = h("div", { class: "err", role: "alert", id: id + "-e" });
+      return { f, k, inp, err, el: h("div", { class: "row" }, h("label", { class: "lb", for: id }, f.label, f.required ? h("span", { "aria-hidden": "true" }, " *") : null), inp, err) };
+    });
+    const ok = h("button", { class: "sm", type: "submit" }, this.tr("send"));
+    const go = () => {
+      const fields = {};
+      let bad = null;
+      for (const r of rows) {
+        const v = r.inp.value.trim(), msg = this.check({ input: r.k, required: r.f.required }, v);
+        r.err.textContent = msg;
+        if (msg) { r.inp.setAttribute("aria-invalid", "true"); bad ||= r.inp; } else r.inp.removeAttribute("aria-invalid");
+        if (v) fields[r.f.name] = v;
+      }
+      if (bad) return bad.focus();
+      ok.disabled = true;
+      this.s.preId = this.sendKept({ type: "prechat", fields });
+      this.save();
+    };
+    const form = h("form", { class: "card pc", novalidate: true, onsubmit: e => { e.preventDefault(); go(); } }, rows.map(r => r.el),
+      h("div", { class: "acts" }, req ? null : h("button", { class: "sm alt", type: "button", onclick: () => { this.s.pre = "skip"; this.preDone(); } }, this.tr("skip")), ok));
+    this.pre = { form, rows, ok };
+    this.list.append(form);
+    this.composer();
+    this.scroll();
+    if (this.isOpen) setTimeout(() => rows[0].inp.focus(), 30);
+  }
+
+  preRefused(f) {
+    this.s.pending = this.s.pending.filter(p => p.client_id != f.client_id);
+    delete this.s.preId;
+    this.save();
+    if (!this.pre) return;
+    this.pre.ok.disabled = false;
+    const r = this.pre.rows.find(r => r.f.name == f.field);
+    if (!r) { this.err.textContent = f.message || f.code; return; }
+    r.err.textContent = this.check({ input: r.k, required: true }, r.inp.value.trim()) || f.message;
+    r.inp.setAttribute("aria-invalid", "true");
+    r.inp.focus();
+  }
+
+  preDone() {
+    this.s.pre ||= 1;
+    delete this.s.preId;
+    this.save();
+    this.pre?.form.remove();
+    this.pre = null;
+    this.composer();
+    if (this.welcomed) this.begin();
+    if (this.isOpen) this.focus();
+  }
+
   // --- composer ---------------------------------------------------------------------
   // composer adapts the input to what the conversation waits for: a typed
   // answer (with its input kind), nothing (buttons or a form are waiting),
   // or free text to the agent or the inbox.
   composer() {
     const w = this.waiting, i = this.input;
-    const blocked = w && (w.field >= 0 || (w.options && w.options.length));
+    const blocked = (w && (w.field >= 0 || (w.options && w.options.length))) || (this.pre && this.pc.require_before_messages);
     const kind = w && !blocked ? KINDS[w.input] || KINDS.text : KINDS.text;
     i.type = kind[0]; i.autocomplete = kind[1] || "off";
     i.disabled = !!blocked;
-    i.placeholder = blocked ? this.tr(w.field >= 0 ? "form" : "choose") : w ? this.tr("answer") : this.st.placeholder || "";
+    i.placeholder = blocked ? this.tr(!w || w.field >= 0 ? "form" : "choose") : w ? this.tr("answer") : this.st.placeholder || "";
     if (w && w.input == "number") i.inputMode = "decimal"; else i.removeAttribute("inputmode");
     this.skipBtn.hidden = !(w && !blocked && !w.required);
     this.sendBtn.disabled = blocked || !i.value.trim();
