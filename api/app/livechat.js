@@ -285,6 +285,7 @@ export async function mount(el, { api, session, h }) {
         return sys(what + " created · " + at, "lc-sys-crm");
       }
       case "log": return sys(String(d.message || "") + " · " + at, "lc-sys-log");
+      case "prechat": return sys("Pre-chat form: " + Object.values(d.fields || {}).join(" · ") + " · " + at);
       default: return null; // read, message_edited: folded into others
     }
   }
@@ -738,6 +739,13 @@ export async function mount(el, { api, session, h }) {
         c.preview = { kind: ev.kind, text: evText(ev), author: ev.author, at: ev.at };
       }
       c.last_event_at = ev.at;
+      if (ev.kind === "prechat") { // the answers go into the person fields, as the bot's do (contact)
+        const ct = (c.contact ||= {});
+        for (const [k, v] of Object.entries(ev.data.fields || {})) {
+          const [obj, key] = k.split(".");
+          ((ct[obj] ||= {}))[key] = v;
+        }
+      }
       if (ev.kind === "captured") {
         if (ev.data.lead_id) c.lead_id = ev.data.lead_id;
         if (ev.data.deal_id) c.deal_id = ev.data.deal_id;
@@ -749,7 +757,7 @@ export async function mount(el, { api, session, h }) {
     if (addEvent(ev)) {
       if (ev.kind === "visitor_message" || ev.kind === "answer") typing.hidden = true;
       renderTimeline({ keepScroll: true });
-      if (ev.kind === "captured") renderSide();
+      if (ev.kind === "captured" || ev.kind === "prechat") renderSide();
       markRead();
     }
     renderList();
