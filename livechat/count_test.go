@@ -67,7 +67,7 @@ func counted(tb testing.TB, db *schema.DB) (*schema.DB, *queries) {
 	sdb := sql.OpenDB(countingConnector{dsn: dsn, drv: db.Driver(), q: q})
 	sdb.SetMaxOpenConns(4)
 	tb.Cleanup(func() { sdb.Close() })
-	return &schema.DB{DB: sqlx.NewDb(sdb, name), Dialect: db.Dialect, URL: db.URL}, q
+	return schema.Wrap(sqlx.NewDb(sdb, name), db.Dialect, db.URL), q
 }
 
 type countingConnector struct {
@@ -86,16 +86,44 @@ func (c countingConnector) Connect(context.Context) (driver.Conn, error) {
 
 func (c countingConnector) Driver() driver.Driver { return c.drv }
 
-// countingConn passes every call through; both drivers run statements
-// directly (ExecerContext, QueryerContext), so each counts once.
+// countingConn passes every call through and counts each statement run,
+// whether directly (ExecerContext, QueryerContext) or prepared.
 type countingConn struct {
 	driver.Conn
 	q *queries
 }
 
+// PrepareContext counts nothing itself: statements are prepared once and
+// run many times (schema's statement cache), so each run counts.
 func (c *countingConn) PrepareContext(ctx context.Context, text string) (driver.Stmt, error) {
-	c.q.add(text)
-	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, text)
+	st, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	return &countingStmt{Stmt: st, text: text, q: c.q}, nil
+}
+
+type countingStmt struct {
+	driver.Stmt
+	text string
+	q    *queries
+}
+
+func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.q.add(s.text)
+	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.q.add(s.text)
+	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+}
+
+func (s *countingStmt) CheckNamedValue(nv *driver.NamedValue) error {
+	if ch, ok := s.Stmt.(driver.NamedValueChecker); ok {
+		return ch.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
 }
 
 func (c *countingConn) ExecContext(ctx context.Context, text string, args []driver.NamedValue) (driver.Result, error) {

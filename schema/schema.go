@@ -74,7 +74,7 @@ func Open(url string) (*DB, error) {
 		}
 		sdb.SetMaxOpenConns(20)
 		sdb.SetMaxIdleConns(10)
-		db := &DB{DB: sqlx.NewDb(sdb, "postgres"), Dialect: Postgres, URL: url, stmts: &stmtCache{stmts: map[string]*sqlx.Stmt{}}}
+		db := Wrap(sqlx.NewDb(sdb, "postgres"), Postgres, url)
 		if err := db.Ping(); err != nil {
 			sdb.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", err)
@@ -100,7 +100,7 @@ func Open(url string) (*DB, error) {
 	// SQLite has one writer; a small pool keeps readers concurrent under WAL
 	// without piling up writers on the busy timeout.
 	sdb.SetMaxOpenConns(4)
-	db := &DB{DB: sqlx.NewDb(sdb, "sqlite3"), Dialect: SQLite, URL: url, stmts: &stmtCache{stmts: map[string]*sqlx.Stmt{}}}
+	db := Wrap(sqlx.NewDb(sdb, "sqlite3"), SQLite, url)
 	if err := db.Ping(); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -121,6 +121,11 @@ func withBinaryParameters(url string) string {
 		sep = "&"
 	}
 	return url + sep + "binary_parameters=yes"
+}
+
+// Wrap makes a DB of an open handle (tests wrap instrumented drivers).
+func Wrap(x *sqlx.DB, d Dialect, url string) *DB {
+	return &DB{DB: x, Dialect: d, URL: url, stmts: &stmtCache{stmts: map[string]*sqlx.Stmt{}}}
 }
 
 type migration struct {
