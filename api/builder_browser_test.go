@@ -12,13 +12,16 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parley/parley/api"
+	"github.com/parley/parley/crm"
 	"github.com/parley/parley/livechat"
 	"github.com/parley/parley/playbook"
 	"github.com/parley/parley/schema"
 	"github.com/parley/parley/schema/schematest"
+	"github.com/parley/parley/widget"
 )
 
-// withLive runs the live chat runtime (playbook store) on the env's database.
+// withLive runs the live chat runtime (playbook store) on the env's
+// database, with the widget mounted for the Preview tab's live widget.
 func withLive(t *testing.T, db *schema.DB) envOpt {
 	return func(o *api.Opts) {
 		live, err := livechat.New(context.Background(), livechat.Opts{DB: db, CRM: o.CRM})
@@ -26,6 +29,7 @@ func withLive(t *testing.T, db *schema.DB) envOpt {
 			t.Fatal(err)
 		}
 		o.Live = live
+		o.Mount = append(o.Mount, widget.New(widget.Opts{Live: live}).MountFunc())
 	}
 }
 
@@ -162,11 +166,12 @@ func (u ui) settle() {
 }
 
 // TestBrowserBuilderBuildsTheQualifier builds the sales qualifier sample
-// from a blank playbook by clicking and typing, publishes it, runs it in the
-// preview, and checks the published document means the same as the sample.
+// from a blank playbook by clicking and typing, publishes it, checks the
+// published document means the same as the sample, runs it through the real
+// widget in the Preview tab, and then in the simulator.
 func TestBrowserBuilderBuildsTheQualifier(t *testing.T) {
 	e, ctx := builderSession(t)
-	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 180*time.Second)
 	defer cancel()
 	u := ui{t, ctx}
 
@@ -318,9 +323,36 @@ func TestBrowserBuilderBuildsTheQualifier(t *testing.T) {
 	shot(ctx, t, "version")
 	u.click(`button[name=close-version]`)
 
+	// The real widget runs the just-published playbook (the draft is the
+	// published version): clicked and typed into inside the Preview tab's
+	// iframe, a big team asking for a demo while nobody is online skips the
+	// live chat card and reaches the capture and the thanks end card.
+	u.click(`.b-tab[data-tab=preview]`)
+	u.do(chromedp.WaitVisible(chromedp.CSS(`iframe[name=pv-frame]`)),
+		poll(widgetJS(`return w.textContent.includes("What brings you to our pricing page?") && w.querySelector(".op:not(:disabled)");`)),
+		chromedp.Click(inWidget(`[...w.querySelectorAll(".op:not(:disabled)")].find((b) => b.textContent === "I want a demo")`)),
+		poll(widgetJS(`return w.textContent.includes("How many people are on your sales team?") && w.querySelector("form.cf input:not(:disabled)");`)),
+		chromedp.SendKeys(inWidget(`w.querySelector("form.cf input")`), "25\r"),
+		poll(widgetJS(`return w.textContent.includes("What's your work email?") && w.querySelector("form.cf input[type=email]:not(:disabled)");`)),
+		chromedp.SendKeys(inWidget(`w.querySelector("form.cf input")`), "ann@example.com\r"),
+		poll(widgetJS(`return [...w.querySelectorAll(".end .b")].some((b) => b.textContent === "Thanks! We'll be in touch shortly.");`)))
+	shot(ctx, t, "preview-live")
+	chat := waitJS(t, ctx, "widget transcript", widgetJS(`return w.querySelector(".p").innerText;`))
+	for _, w := range []string{"I want a demo", "25", "ann@example.com"} {
+		if !strings.Contains(chat, w) {
+			t.Errorf("widget transcript lacks %q:\n%s", w, chat)
+		}
+	}
+	if strings.Contains(chat, "Let me bring in one of our account executives.") {
+		t.Errorf("widget went to the live chat card with nobody online:\n%s", chat)
+	}
+	// A preview's capture creates nothing.
+	if deals, _, err := e.crm.ListDeals(ctx, crm.DealFilter{}, crm.ListParams{}); err != nil || len(deals) != 0 {
+		t.Fatalf("deals after the preview: %+v %v", deals, err)
+	}
+
 	// The preview's simulator runs the draft: a big team asking for a demo while nobody
 	// is online gets the deal captured and the thanks.
-	u.click(`.b-tab[data-tab=preview]`)
 	u.click(`button[name=pv-mode-sim]`)
 	u.choose(`select[name=pv-agents]`, "0")
 	u.do(chromedp.WaitVisible(chromedp.CSS(`.pv-opt`)))

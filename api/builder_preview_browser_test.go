@@ -20,6 +20,10 @@ func widgetJS(js string) string {
   const host = d && d.getElementById("parley-widget"); const w = host && host.shadowRoot; if (!w) return null; ` + js + ` })()`
 }
 
+// inWidget selects the element that js gives, with `w` bound as in widgetJS,
+// so that clicks and keys go to the widget inside the preview iframe.
+func inWidget(js string) chromedp.JSPath { return chromedp.JSPath(widgetJS(`return ` + js + `;`)) }
+
 // waitJS polls a JS expression until it returns a non-empty string.
 func waitJS(t *testing.T, ctx context.Context, what, js string) string {
 	t.Helper()
