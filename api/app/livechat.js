@@ -86,6 +86,8 @@ export async function mount(el, { api, session, h }) {
   const me = session.user.id;
   const admin = session.user.role === "admin";
   const cleanups = [];
+  let mounted = true;
+  cleanups.push(() => { mounted = false; });
   const on = (target, ev, fn, opts) => { target.addEventListener(ev, fn, opts); cleanups.push(() => target.removeEventListener(ev, fn, opts)); };
 
   const state = {
@@ -440,11 +442,34 @@ export async function mount(el, { api, session, h }) {
   }
 
   // ---- opening a conversation ----
-  async function openConversation(id) {
+  // The folder that shows a conversation to this agent: Mine, Unassigned or
+  // Closed (All for an admin when none does).
+  function folderOf(c) {
+    return ["mine", "unassigned", "closed"].find((f) => inFolder(c, f, me)) || (admin ? "all" : state.folder);
+  }
+  function reveal(c) {
+    if (c && !inFolder(c, state.folder, me)) state.folder = folderOf(c);
+  }
+  // The open chat is in the URL (?c=ID, as the CRM links to it), so that a
+  // reload or a shared link opens it again.
+  function syncURL(id) {
+    if (!mounted) return;
+    const u = new URL(location.href);
+    if (u.searchParams.get("c") === id) return;
+    u.searchParams.set("c", id);
+    history.replaceState(history.state, "", u.pathname + u.search + u.hash);
+  }
+
+  // openConversation shows a chat. With reveal (a link to it), the folder
+  // switches to the one that holds it, fetched first when the page does not
+  // know it yet.
+  async function openConversation(id, opts = {}) {
     if (!id) return;
     state.openId = id;
     state.editing = null;
     banner.hidden = true;
+    syncURL(id);
+    if (opts.reveal) reveal(state.convs.get(id));
     renderList();
     let conv, events;
     try {
@@ -457,6 +482,7 @@ export async function mount(el, { api, session, h }) {
     }
     if (state.openId !== id) return;
     upsert(conv);
+    if (opts.reveal) reveal(state.convs.get(id));
     const o = { conv: state.convs.get(id), events: new Map(), edits: new Map(), readSeq: conv.visitor_read_seq || 0, person: null };
     state.open = o;
     for (const e of events) addEvent(e);
@@ -857,6 +883,8 @@ export async function mount(el, { api, session, h }) {
   state.loaded = true;
   if (!visible().length && [...state.convs.values()].some((c) => inFolder(c, "mine", me))) state.folder = "mine";
   renderList();
+  const linked = new URLSearchParams(location.search).get("c");
+  if (linked) openConversation(linked, { reveal: true });
 
   return () => {
     for (const f of cleanups) f();
