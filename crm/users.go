@@ -592,23 +592,23 @@ func (m *Manager) DeleteGroup(ctx context.Context, id int64) error {
 
 // OnlineCounts counts active users whose status is online, in all and per
 // group name. Invisible users get no new chats, so they do not count. It
-// runs on every playbook step, hence two aggregate queries rather than
-// loading the users.
+// runs on every playbook step and visitor message, hence one aggregate query
+// rather than loading the users.
 func (m *Manager) OnlineCounts(ctx context.Context) (int, map[string]int, error) {
-	var all int
-	if err := m.q.GetContext(ctx, &all, m.sql.Get("count-online"), true); err != nil {
+	var rows []struct {
+		Name sql.NullString `db:"name"`
+		N    int            `db:"n"`
+	}
+	if err := m.q.SelectContext(ctx, &rows, m.sql.Get("count-online"), true, true); err != nil {
 		return 0, nil, fmt.Errorf("count online users: %w", err)
 	}
-	var rows []struct {
-		Name string `db:"name"`
-		N    int    `db:"n"`
-	}
-	if err := m.q.SelectContext(ctx, &rows, m.sql.Get("count-online-by-group"), true); err != nil {
-		return 0, nil, fmt.Errorf("count online users by group: %w", err)
-	}
-	byGroup := make(map[string]int, len(rows))
+	all, byGroup := 0, make(map[string]int, len(rows))
 	for _, r := range rows {
-		byGroup[r.Name] = r.N
+		if r.Name.Valid {
+			byGroup[r.Name.String] = r.N
+		} else {
+			all = r.N
+		}
 	}
 	return all, byGroup, nil
 }

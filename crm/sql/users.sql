@@ -84,9 +84,9 @@ DELETE FROM sessions WHERE id_hash = ?;
 DELETE FROM sessions WHERE expires_at <= ?;
 
 -- name: count-online
-SELECT COUNT(*) FROM users WHERE active = ? AND status = 'online';
-
--- name: count-online-by-group
+-- One round trip: the first row (group NULL) is everyone online, then one row per group.
+SELECT NULL AS name, COUNT(*) AS n FROM users WHERE active = ? AND status = 'online'
+UNION ALL
 SELECT g.name AS name, COUNT(*) AS n
 FROM groups g JOIN group_members gm ON gm.group_id = g.id JOIN users u ON u.id = gm.user_id
 WHERE u.active = ? AND u.status = 'online'
