@@ -106,11 +106,10 @@ func (c *pgCluster) waitingChat(s *livechat.Service) (livechat.Visitor, livechat
 
 // collector records the stored-event frames of one subscription.
 type collector struct {
-	mu     sync.Mutex
-	seqs   []int64
-	texts  []string
-	frames int
-	done   chan struct{}
+	mu    sync.Mutex
+	seqs  []int64
+	texts []string
+	done  chan struct{}
 }
 
 func collect(sub *livechat.Subscription, visitor bool) *collector {
