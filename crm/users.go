@@ -490,6 +490,22 @@ func validGroupName(p *Problems, name string) {
 	}
 }
 
+// finishGroupWrite turns the insert or update of a group's row into the
+// caller's answer (a taken name is a field error) and replaces its members
+// when the input names them.
+func (m *Manager) finishGroupWrite(ctx context.Context, op string, err error, id int64, users *[]int64) error {
+	if err != nil {
+		if isUnique(err) {
+			return Invalid("name", "a group with this name exists")
+		}
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if users != nil {
+		return m.setMembers(ctx, id, *users)
+	}
+	return nil
+}
+
 // CreateGroup adds a group.
 func (m *Manager) CreateGroup(ctx context.Context, in GroupInput) (Group, error) {
 	var p Problems
@@ -504,16 +520,8 @@ func (m *Manager) CreateGroup(ctx context.Context, in GroupInput) (Group, error)
 	var id int64
 	err := m.InTx(ctx, func(m *Manager) error {
 		now := m.nowUTC()
-		if err := m.q.QueryRowxContext(ctx, m.sql.Get("insert-group"), name, now, now).Scan(&id); err != nil {
-			if isUnique(err) {
-				return Invalid("name", "a group with this name exists")
-			}
-			return fmt.Errorf("insert group: %w", err)
-		}
-		if in.UserIDs != nil {
-			return m.setMembers(ctx, id, *in.UserIDs)
-		}
-		return nil
+		err := m.q.QueryRowxContext(ctx, m.sql.Get("insert-group"), name, now, now).Scan(&id)
+		return m.finishGroupWrite(ctx, "insert group", err, id, in.UserIDs)
 	})
 	if err != nil {
 		return Group{}, err
@@ -561,16 +569,8 @@ func (m *Manager) UpdateGroup(ctx context.Context, id int64, in GroupInput) (Gro
 				return err
 			}
 		}
-		if _, err := m.q.ExecContext(ctx, m.sql.Get("update-group"), g.Name, m.nowUTC(), id); err != nil {
-			if isUnique(err) {
-				return Invalid("name", "a group with this name exists")
-			}
-			return fmt.Errorf("update group: %w", err)
-		}
-		if in.UserIDs != nil {
-			return m.setMembers(ctx, id, *in.UserIDs)
-		}
-		return nil
+		_, err = m.q.ExecContext(ctx, m.sql.Get("update-group"), g.Name, m.nowUTC(), id)
+		return m.finishGroupWrite(ctx, "update group", err, id, in.UserIDs)
 	})
 	if err != nil {
 		return Group{}, err
