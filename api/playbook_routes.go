@@ -18,12 +18,12 @@ func (s *Server) playbookRoutes() []route {
 		return nil
 	}
 	return []route{
-		{method: "GET", path: "/api/v1/playbooks", access: agent, tag: "playbooks", summary: "List playbooks", resp: livechat.Playbook{}, list: true, handler: s.listPlaybooks},
+		{method: "GET", path: "/api/v1/playbooks", access: agent, tag: "playbooks", summary: "List playbooks", resp: livechat.Playbook{}, list: true, handler: listAll(s, s.live.ListPlaybooks)},
 		{method: "POST", path: "/api/v1/playbooks", access: admin, tag: "playbooks", summary: "Create a playbook from a YAML or JSON document (a draft)", body: playbookDocDoc{}, resp: livechat.Playbook{}, handler: s.postPlaybook},
 		{method: "POST", path: "/api/v1/playbooks/validate", access: agent, tag: "playbooks", summary: "Validate a document: 200 with warnings, or 422 with every problem as line:col", body: playbookDocDoc{}, resp: validation{}, status: 200, handler: s.validatePlaybook},
-		{method: "GET", path: "/api/v1/playbooks/:id", access: agent, tag: "playbooks", summary: "Get a playbook with its draft", resp: livechat.Playbook{}, handler: s.getPlaybook},
+		{method: "GET", path: "/api/v1/playbooks/:id", access: agent, tag: "playbooks", summary: "Get a playbook with its draft", resp: livechat.Playbook{}, handler: getOne(s, intID, s.live.GetPlaybook)},
 		{method: "PATCH", path: "/api/v1/playbooks/:id", access: admin, tag: "playbooks", summary: "Replace the draft with a new document", body: playbookDocDoc{}, resp: livechat.Playbook{}, handler: s.patchPlaybook},
-		{method: "DELETE", path: "/api/v1/playbooks/:id", access: admin, tag: "playbooks", summary: "Delete a playbook", resp: idResult{}, handler: s.deletePlaybook},
+		{method: "DELETE", path: "/api/v1/playbooks/:id", access: admin, tag: "playbooks", summary: "Delete a playbook", resp: idResult{}, handler: deleteOne(s, intID, s.live.DeletePlaybook)},
 		{method: "POST", path: "/api/v1/playbooks/:id/publish", access: admin, tag: "playbooks", summary: "Publish the draft as a new immutable version", resp: livechat.Version{}, status: 201, handler: s.publishPlaybook},
 		{method: "GET", path: "/api/v1/playbooks/:id/versions", access: agent, tag: "playbooks", summary: "List published versions", resp: livechat.Version{}, list: true, handler: s.listVersions},
 		{method: "GET", path: "/api/v1/playbooks/:id/versions/:n", access: agent, tag: "playbooks", summary: "Get one published version", resp: livechat.Version{}, handler: s.getVersion},
@@ -64,11 +64,6 @@ func readDocument(c *gin.Context) ([]byte, string, error) {
 	return body, format, nil
 }
 
-func (s *Server) listPlaybooks(c *gin.Context) {
-	ps, err := s.live.ListPlaybooks(c.Request.Context())
-	s.respondList(c, ps, allPage(len(ps)), err)
-}
-
 func (s *Server) postPlaybook(c *gin.Context) {
 	body, format, err := readDocument(c)
 	if err != nil {
@@ -97,16 +92,6 @@ func (s *Server) validatePlaybook(c *gin.Context) {
 	ok(c, http.StatusOK, out, nil)
 }
 
-func (s *Server) getPlaybook(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	p, err := s.live.GetPlaybook(c.Request.Context(), id)
-	s.respond(c, http.StatusOK, p, err)
-}
-
 func (s *Server) patchPlaybook(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -120,16 +105,6 @@ func (s *Server) patchPlaybook(c *gin.Context) {
 	}
 	p, err := s.live.UpdateDraft(c.Request.Context(), id, body, format)
 	s.respond(c, http.StatusOK, p, err)
-}
-
-func (s *Server) deletePlaybook(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	err = s.live.DeletePlaybook(c.Request.Context(), id)
-	s.respond(c, http.StatusOK, idResult{ID: id}, err)
 }
 
 func (s *Server) publishPlaybook(c *gin.Context) {
@@ -173,60 +148,10 @@ func (s *Server) siteRoutes() []route {
 		return nil
 	}
 	return []route{
-		{method: "GET", path: "/api/v1/sites", access: admin, tag: "sites", summary: "List sites", resp: livechat.Site{}, list: true, handler: s.listSites},
-		{method: "POST", path: "/api/v1/sites", access: admin, tag: "sites", summary: "Add a site", body: livechat.SiteInput{}, resp: livechat.Site{}, handler: s.postSite},
-		{method: "GET", path: "/api/v1/sites/:id", access: admin, tag: "sites", summary: "Get a site", resp: livechat.Site{}, handler: s.getSite},
-		{method: "PATCH", path: "/api/v1/sites/:id", access: admin, tag: "sites", summary: "Update a site", body: livechat.SiteInput{}, resp: livechat.Site{}, handler: s.patchSite},
-		{method: "DELETE", path: "/api/v1/sites/:id", access: admin, tag: "sites", summary: "Delete a site", resp: idResult{}, handler: s.deleteSite},
+		{method: "GET", path: "/api/v1/sites", access: admin, tag: "sites", summary: "List sites", resp: livechat.Site{}, list: true, handler: listAll(s, s.live.ListSites)},
+		{method: "POST", path: "/api/v1/sites", access: admin, tag: "sites", summary: "Add a site", body: livechat.SiteInput{}, resp: livechat.Site{}, handler: createOne(s, nil, s.live.CreateSite)},
+		{method: "GET", path: "/api/v1/sites/:id", access: admin, tag: "sites", summary: "Get a site", resp: livechat.Site{}, handler: getOne(s, intID, s.live.GetSite)},
+		{method: "PATCH", path: "/api/v1/sites/:id", access: admin, tag: "sites", summary: "Update a site", body: livechat.SiteInput{}, resp: livechat.Site{}, handler: patchOne(s, intID, s.live.UpdateSite)},
+		{method: "DELETE", path: "/api/v1/sites/:id", access: admin, tag: "sites", summary: "Delete a site", resp: idResult{}, handler: deleteOne(s, intID, s.live.DeleteSite)},
 	}
-}
-
-func (s *Server) listSites(c *gin.Context) {
-	ss, err := s.live.ListSites(c.Request.Context())
-	s.respondList(c, ss, allPage(len(ss)), err)
-}
-
-func (s *Server) postSite(c *gin.Context) {
-	var in livechat.SiteInput
-	if err := bindJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	st, err := s.live.CreateSite(c.Request.Context(), in)
-	s.respond(c, http.StatusCreated, st, err)
-}
-
-func (s *Server) getSite(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	st, err := s.live.GetSite(c.Request.Context(), id)
-	s.respond(c, http.StatusOK, st, err)
-}
-
-func (s *Server) patchSite(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var in livechat.SiteInput
-	if err := bindJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	st, err := s.live.UpdateSite(c.Request.Context(), id, in)
-	s.respond(c, http.StatusOK, st, err)
-}
-
-func (s *Server) deleteSite(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	err = s.live.DeleteSite(c.Request.Context(), id)
-	s.respond(c, http.StatusOK, idResult{ID: id}, err)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -54,22 +55,22 @@ func (s *Server) coreRoutes() []route {
 		{method: "GET", path: "/api/v1/auth/session", access: agent, tag: "auth", summary: "The signed-in user and the session's CSRF token", resp: loginResult{}, handler: s.getSession},
 		{method: "GET", path: "/api/v1/openapi.json", access: public, tag: "meta", summary: "This API's OpenAPI 3 description", resp: map[string]any{}, handler: s.getOpenAPI},
 
-		{method: "GET", path: "/api/v1/users", access: agent, tag: "users", summary: "List users", resp: crm.User{}, list: true, handler: s.listUsers},
+		{method: "GET", path: "/api/v1/users", access: agent, tag: "users", summary: "List users", resp: crm.User{}, list: true, handler: listAll(s, s.crm.ListUsers)},
 		{method: "GET", path: "/api/v1/users/me", access: agent, tag: "users", summary: "The calling user", resp: crm.User{}, handler: s.getMe},
 		{method: "PATCH", path: "/api/v1/users/me/status", access: agent, tag: "users", summary: "Set my status: online, invisible or offline", body: statusInput{}, resp: crm.User{}, handler: s.patchMyStatus},
-		{method: "GET", path: "/api/v1/users/:id", access: agent, tag: "users", summary: "Get a user", resp: crm.User{}, handler: s.getUser},
-		{method: "POST", path: "/api/v1/users", access: admin, tag: "users", summary: "Add a user", body: crm.UserInput{}, resp: crm.User{}, handler: s.postUser},
+		{method: "GET", path: "/api/v1/users/:id", access: agent, tag: "users", summary: "Get a user", resp: crm.User{}, handler: getOne(s, intID, s.crm.GetUser)},
+		{method: "POST", path: "/api/v1/users", access: admin, tag: "users", summary: "Add a user", body: crm.UserInput{}, resp: crm.User{}, handler: createOne(s, nil, s.crm.CreateUser)},
 		{method: "PATCH", path: "/api/v1/users/:id", access: agent, tag: "users", summary: "Update a user (admins: anyone; agents: themselves, not their role)", body: crm.UserPatch{}, resp: crm.User{}, handler: s.patchUser},
 
 		{method: "GET", path: "/api/v1/users/me/tokens", access: agent, tag: "users", summary: "List my API tokens", resp: crm.APIToken{}, list: true, handler: s.listTokens},
 		{method: "POST", path: "/api/v1/users/me/tokens", access: agent, tag: "users", summary: "Create an API token (its secret is shown once)", body: tokenInput{}, resp: tokenResult{}, handler: s.postToken},
 		{method: "DELETE", path: "/api/v1/users/me/tokens/:id", access: agent, tag: "users", summary: "Revoke one of my API tokens", resp: idResult{}, handler: s.deleteToken},
 
-		{method: "GET", path: "/api/v1/groups", access: agent, tag: "groups", summary: "List groups", resp: crm.Group{}, list: true, handler: s.listGroups},
-		{method: "GET", path: "/api/v1/groups/:id", access: agent, tag: "groups", summary: "Get a group", resp: crm.Group{}, handler: s.getGroup},
-		{method: "POST", path: "/api/v1/groups", access: admin, tag: "groups", summary: "Add a group", body: crm.GroupInput{}, resp: crm.Group{}, handler: s.postGroup},
-		{method: "PATCH", path: "/api/v1/groups/:id", access: admin, tag: "groups", summary: "Rename a group or set its members", body: crm.GroupInput{}, resp: crm.Group{}, handler: s.patchGroup},
-		{method: "DELETE", path: "/api/v1/groups/:id", access: admin, tag: "groups", summary: "Delete a group", resp: idResult{}, handler: s.deleteGroup},
+		{method: "GET", path: "/api/v1/groups", access: agent, tag: "groups", summary: "List groups", resp: crm.Group{}, list: true, handler: listAll(s, s.crm.ListGroups)},
+		{method: "GET", path: "/api/v1/groups/:id", access: agent, tag: "groups", summary: "Get a group", resp: crm.Group{}, handler: getOne(s, intID, s.crm.GetGroup)},
+		{method: "POST", path: "/api/v1/groups", access: admin, tag: "groups", summary: "Add a group", body: crm.GroupInput{}, resp: crm.Group{}, handler: createOne(s, nil, s.crm.CreateGroup)},
+		{method: "PATCH", path: "/api/v1/groups/:id", access: admin, tag: "groups", summary: "Rename a group or set its members", body: crm.GroupInput{}, resp: crm.Group{}, handler: patchOne(s, intID, s.crm.UpdateGroup)},
+		{method: "DELETE", path: "/api/v1/groups/:id", access: admin, tag: "groups", summary: "Delete a group", resp: idResult{}, handler: deleteOne(s, intID, s.crm.DeleteGroup)},
 	}
 }
 
@@ -94,34 +95,17 @@ type tokenResult struct {
 // allPage describes an unpaged list in the pagination shape.
 func allPage(n int) crm.Page { return crm.Page{Start: 0, Limit: n} }
 
-func (s *Server) listUsers(c *gin.Context) {
-	us, err := s.crm.ListUsers(c.Request.Context())
-	s.respondList(c, us, allPage(len(us)), err)
+// listAll answers a small unpaged list (users, groups, sites, playbooks).
+func listAll[T any](s *Server, list func(context.Context) ([]T, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		items, err := list(c.Request.Context())
+		s.respondList(c, items, allPage(len(items)), err)
+	}
 }
 
 func (s *Server) getMe(c *gin.Context) {
 	u, err := s.crm.GetUser(c.Request.Context(), me(c).ID)
 	s.respond(c, http.StatusOK, u, err)
-}
-
-func (s *Server) getUser(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	u, err := s.crm.GetUser(c.Request.Context(), id)
-	s.respond(c, http.StatusOK, u, err)
-}
-
-func (s *Server) postUser(c *gin.Context) {
-	var in crm.UserInput
-	if err := bindJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	u, err := s.crm.CreateUser(c.Request.Context(), in)
-	s.respond(c, http.StatusCreated, u, err)
 }
 
 func (s *Server) patchUser(c *gin.Context) {
@@ -184,55 +168,5 @@ func (s *Server) deleteToken(c *gin.Context) {
 		return
 	}
 	err = s.crm.DeleteToken(c.Request.Context(), me(c).ID, id)
-	s.respond(c, http.StatusOK, idResult{ID: id}, err)
-}
-
-func (s *Server) listGroups(c *gin.Context) {
-	gs, err := s.crm.ListGroups(c.Request.Context())
-	s.respondList(c, gs, allPage(len(gs)), err)
-}
-
-func (s *Server) getGroup(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	g, err := s.crm.GetGroup(c.Request.Context(), id)
-	s.respond(c, http.StatusOK, g, err)
-}
-
-func (s *Server) postGroup(c *gin.Context) {
-	var in crm.GroupInput
-	if err := bindJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	g, err := s.crm.CreateGroup(c.Request.Context(), in)
-	s.respond(c, http.StatusCreated, g, err)
-}
-
-func (s *Server) patchGroup(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var in crm.GroupInput
-	if err := bindJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	g, err := s.crm.UpdateGroup(c.Request.Context(), id, in)
-	s.respond(c, http.StatusOK, g, err)
-}
-
-func (s *Server) deleteGroup(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	err = s.crm.DeleteGroup(c.Request.Context(), id)
 	s.respond(c, http.StatusOK, idResult{ID: id}, err)
 }
