@@ -337,6 +337,15 @@ func (m *Manager) memberships(ctx context.Context) ([]membership, error) {
 }
 
 func (m *Manager) fillGroups(ctx context.Context, us []*User) error {
+	// One user (every authenticated request) reads only its own memberships.
+	if len(us) == 1 {
+		gs := []int64{}
+		if err := m.q.SelectContext(ctx, &gs, m.sql.Get("list-groups-of-user"), us[0].ID); err != nil {
+			return fmt.Errorf("list user groups: %w", err)
+		}
+		us[0].Groups = gs
+		return nil
+	}
 	rows, err := m.memberships(ctx)
 	if err != nil {
 		return err

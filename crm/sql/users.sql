@@ -91,3 +91,6 @@ SELECT g.name AS name, COUNT(*) AS n
 FROM groups g JOIN group_members gm ON gm.group_id = g.id JOIN users u ON u.id = gm.user_id
 WHERE u.active = ? AND u.status = 'online'
 GROUP BY g.name;
+
+-- name: list-groups-of-user
+SELECT group_id FROM group_members WHERE user_id = ? ORDER BY group_id;
