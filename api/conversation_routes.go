@@ -298,7 +298,8 @@ func (s *Server) postConversationMessage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ack, err := s.live.AgentMessage(c.Request.Context(), conv.ID, me(c).ID, in.ClientID, in.Text)
+	u := me(c)
+	ack, err := s.live.AgentMessageIn(c.Request.Context(), conv, livechat.Agent{ID: u.ID, Name: u.Name, Avatar: u.Avatar}, in.ClientID, in.Text)
 	if err == nil {
 		s.agentActed(c, conv.ID)
 	}
@@ -309,6 +310,9 @@ func (s *Server) postConversationMessage(c *gin.Context) {
 // present there (livechat/present.go). The message or typing is already
 // through, so a failure here is logged, not answered.
 func (s *Server) agentActed(c *gin.Context, convID string) {
+	if me(c).Status != crm.StatusInvisible {
+		return // online agents are present everywhere already; nothing to read
+	}
 	if err := s.live.AgentActed(c.Request.Context(), convID, me(c).ID); err != nil {
 		s.log.Warn("live chat: agent presence", "conversation", convID, "err", err)
 	}

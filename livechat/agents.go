@@ -144,7 +144,7 @@ func (s *Service) EditAgentMessage(ctx context.Context, conversationID string, a
 		return Event{}, err
 	}
 	var out Event
-	_, _, err = s.update(ctx, conversationID, func(ch *change) error {
+	_, evs, err := s.update(ctx, conversationID, func(ch *change) error {
 		if ch.c.State == StateClosed {
 			return conflict("conversation %s is closed", conversationID)
 		}
@@ -158,9 +158,12 @@ func (s *Service) EditAgentMessage(ctx context.Context, conversationID string, a
 		if len(last) == 0 || last[0].Seq != seq {
 			return crm.Invalid("seq", "only your last message in this conversation can be edited")
 		}
-		out, err = ch.emit(newEvent{kind: KindMessageEdited, data: map[string]any{"seq": seq, "edits": seq, "text": text, "agent": a}, author: agentAuthor(agentID), visible: true})
+		_, err = ch.emit(newEvent{kind: KindMessageEdited, data: map[string]any{"seq": seq, "edits": seq, "text": text, "agent": a}, author: agentAuthor(agentID), visible: true})
 		return err
 	})
+	if err == nil {
+		out = evs[len(evs)-1] // as stored, with its id
+	}
 	return out, err
 }
 

@@ -59,8 +59,10 @@ type PGBus struct {
 	channel string
 	url     string
 	origin  string // this bus's id, in every payload it sends
-	poll    time.Duration
-	margin  time.Duration
+	// ownPrefix starts every payload this bus sends.
+	ownPrefix string
+	poll      time.Duration
+	margin    time.Duration
 
 	mu      sync.RWMutex
 	deliver []func(Frame)
@@ -139,6 +141,7 @@ func NewPGBus(ctx context.Context, o PGBusOpts) (*PGBus, error) {
 	b := &PGBus{db: o.DB, log: o.Logger, channel: o.Channel, url: o.URL, origin: hex.EncodeToString(rnd[:]),
 		poll: o.PollInterval, margin: o.CommitMargin, out: make(chan []byte, 8192),
 		convs: map[string]*convCursor{}, replay: make(chan struct{}, 1)}
+	b.ownPrefix = `{"o":"` + b.origin + `",`
 	if b.log == nil {
 		b.log = slog.Default()
 	}
@@ -406,6 +409,12 @@ func (b *PGBus) reconnected() {
 }
 
 func (b *PGBus) parse(batch []payload, n *pq.Notification) []payload {
+	// Our own notifications come back too: json.Marshal writes the origin
+	// first, so they are skipped without decoding.
+	if strings.HasPrefix(n.Extra, b.ownPrefix) {
+		b.stats.ownSkipped.Add(1)
+		return batch
+	}
 	var p payload
 	if err := json.Unmarshal([]byte(n.Extra), &p); err != nil {
 		b.log.Warn("livechat: bus: bad notification", "err", err)

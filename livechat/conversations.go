@@ -50,6 +50,9 @@ type Conversation struct {
 
 	// Interp is the interpreter state, persisted with every step.
 	Interp playbook.State `json:"-"`
+	// Version counts the saves: an unlocked step writes back only over the
+	// version it read (step.go, updateFrom).
+	Version int64 `json:"-"`
 }
 
 type convRow struct {
@@ -78,6 +81,7 @@ type convRow struct {
 	AddTime         time.Time      `db:"add_time"`
 	LastEventAt     time.Time      `db:"last_event_at"`
 	ClosedAt        sql.NullTime   `db:"closed_at"`
+	Version         int64          `db:"version"`
 }
 
 func nullInt(n sql.NullInt64) *int64 {
@@ -102,7 +106,7 @@ func (r convRow) conversation() (Conversation, error) {
 		PersonID: nullInt(r.PersonID), OrgID: nullInt(r.OrgID), DealID: nullInt(r.DealID),
 		Rating: r.Rating, RatingComment: r.RatingComment, AgentJoined: r.AgentJoined, Unread: r.Unread,
 		HandedOver: r.HandedOver, FinishedAt: nullTime(r.FinishedAt), AddTime: r.AddTime.UTC(),
-		LastEventAt: r.LastEventAt.UTC(), ClosedAt: nullTime(r.ClosedAt)}
+		LastEventAt: r.LastEventAt.UTC(), ClosedAt: nullTime(r.ClosedAt), Version: r.Version}
 	if r.LeadID.Valid {
 		c.LeadID = &r.LeadID.String
 	}
@@ -275,27 +279,39 @@ func (s *Service) close(ctx context.Context, id, author string, visible bool) (C
 	return c, err
 }
 
-// AgentMessage stores a message from the agent holding the conversation
-// (through the REST API); any other agent gets ErrForbidden (assign first).
-// A repeated clientID returns the first ack.
+// AgentMessage stores a message from the agent holding the conversation;
+// any other agent gets ErrForbidden (assign first). A repeated clientID
+// returns the first ack.
 func (s *Service) AgentMessage(ctx context.Context, conversationID string, agentID int64, clientID, text string) (Ack, error) {
-	text, err := checkText(text)
-	if err != nil {
-		return Ack{}, crm.Invalid("text", err.(*RefusedError).Message)
-	}
 	a, err := s.agent(ctx, agentID)
 	if err != nil {
 		return Ack{}, err
 	}
-	return s.idempotent(ctx, conversationID, clientID, func(ch *change) (Event, error) {
+	c, err := s.GetConversation(ctx, conversationID)
+	if err != nil {
+		return Ack{}, err
+	}
+	return s.AgentMessageIn(ctx, c, a, clientID, text)
+}
+
+// AgentMessageIn is AgentMessage for a caller that has read the
+// conversation (c, maybe stale: the step is redone if c changed) and knows
+// the agent (the api's signed-in user), so the message costs one read less
+// each. The holder is checked on the conversation as it is written.
+func (s *Service) AgentMessageIn(ctx context.Context, c Conversation, a Agent, clientID, text string) (Ack, error) {
+	text, err := checkText(text)
+	if err != nil {
+		return Ack{}, crm.Invalid("text", err.(*RefusedError).Message)
+	}
+	return s.idempotent(ctx, c, clientID, func(ch *change) (Event, error) {
 		if ch.c.State == StateClosed {
-			return Event{}, conflict("conversation %s is closed", conversationID)
+			return Event{}, conflict("conversation %s is closed", c.ID)
 		}
-		if ch.c.AssigneeID == nil || *ch.c.AssigneeID != agentID {
-			return Event{}, fmt.Errorf("conversation %s is not assigned to you: %w", conversationID, ErrForbidden)
+		if ch.c.AssigneeID == nil || *ch.c.AssigneeID != a.ID {
+			return Event{}, fmt.Errorf("conversation %s is not assigned to you: %w", c.ID, ErrForbidden)
 		}
 		ch.c.Unread = 0
-		return ch.emit(newEvent{kind: KindAgentMessage, data: map[string]any{"text": text, "agent": a}, clientID: clientID, author: agentAuthor(agentID), visible: true})
+		return ch.emit(newEvent{kind: KindAgentMessage, data: map[string]any{"text": text, "agent": a}, clientID: clientID, author: agentAuthor(a.ID), visible: true})
 	})
 }
 

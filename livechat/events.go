@@ -111,12 +111,9 @@ type newEvent struct {
 	visible  bool
 }
 
-// appendEvent stores one event with the given seq on q, a transaction
-// holding the conversation's row lock: the caller (change.emit) numbers
-// events from the last_seq it read under that lock and change.save stores
-// the new last_seq, so seqs are strictly increasing per conversation with
-// one statement per event; UNIQUE(conversation_id, seq) backs it up.
-func (s *Service) appendEvent(ctx context.Context, q schema.Queryer, convID string, seq int64, ev newEvent, at time.Time) (Event, error) {
+// newStoredEvent is ev as it will be stored with seq: its data encoded
+// once, for the database and for every frame made of it.
+func newStoredEvent(convID string, seq int64, ev newEvent, at time.Time) (Event, error) {
 	data := []byte("{}")
 	if ev.data != nil {
 		var err error
@@ -128,11 +125,16 @@ func (s *Service) appendEvent(ctx context.Context, q schema.Queryer, convID stri
 	if ev.clientID != "" {
 		cid = &ev.clientID
 	}
-	e := Event{ConversationID: convID, Seq: seq, Kind: ev.kind, Data: data, DataText: string(data), ClientID: cid, Author: ev.author, VisibleToVisitor: ev.visible, At: at}
-	if err := q.QueryRowxContext(ctx, s.sql.Get("insert-event"), convID, seq, ev.kind, string(data), cid, ev.author, ev.visible, at).Scan(&e.ID); err != nil {
-		return Event{}, fmt.Errorf("insert %s event: %w", ev.kind, err)
+	return Event{ConversationID: convID, Seq: seq, Kind: ev.kind, Data: data, DataText: string(data), ClientID: cid, Author: ev.author, VisibleToVisitor: ev.visible, At: at}, nil
+}
+
+// insertEvent stores e on q (a transaction: seq is numbered under its
+// lock) and sets its id.
+func (s *Service) insertEvent(ctx context.Context, q schema.Queryer, e *Event) error {
+	if err := q.QueryRowxContext(ctx, s.sql.Get("insert-event"), e.ConversationID, e.Seq, e.Kind, e.DataText, e.ClientID, e.Author, e.VisibleToVisitor, e.At).Scan(&e.ID); err != nil {
+		return fmt.Errorf("insert %s event: %w", e.Kind, err)
 	}
-	return e, nil
+	return nil
 }
 
 // Events returns the events of a conversation with seq > afterSeq, in order;

@@ -53,7 +53,7 @@ func (s *Service) PreChat(ctx context.Context, v Visitor, clientID string, field
 	if err != nil {
 		return Ack{}, err
 	}
-	return s.idempotent(ctx, c.ID, clientID, func(ch *change) (Event, error) {
+	return s.idempotent(ctx, c, clientID, func(ch *change) (Event, error) {
 		return ch.preChatEvent(vals, clientID)
 	})
 }

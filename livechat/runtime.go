@@ -214,9 +214,13 @@ func (s *Service) byClientID(ctx context.Context, convID, clientID string) (Ack,
 // before it gets that far (the card it answered no longer waits), so any
 // failure with a client_id looks for the first frame's event. The usual,
 // first send costs no lookup at all.
-func (s *Service) idempotent(ctx context.Context, convID, clientID string, fn func(ch *change) (Event, error)) (Ack, error) {
+//
+// c is the conversation as the caller read it: the step runs on it without
+// a lock and is redone if it changed meanwhile (updateFrom).
+func (s *Service) idempotent(ctx context.Context, c Conversation, clientID string, fn func(ch *change) (Event, error)) (Ack, error) {
 	var ack Ack
-	_, _, err := s.update(ctx, convID, func(ch *change) error {
+	convID := c.ID
+	_, _, err := s.updateFrom(ctx, c, func(ch *change) error {
 		e, err := fn(ch)
 		if err != nil {
 			return err
@@ -250,7 +254,7 @@ func (s *Service) Answer(ctx context.Context, v Visitor, in AnswerInput) (Ack, e
 	if err != nil {
 		return Ack{}, err
 	}
-	return s.idempotent(ctx, c.ID, in.ClientID, func(ch *change) (Event, error) {
+	return s.idempotent(ctx, c, in.ClientID, func(ch *change) (Event, error) {
 		if ch.c.State != StateBot {
 			return Event{}, refused(CodeNotWaiting, "the bot is not waiting for an answer")
 		}
@@ -348,7 +352,7 @@ func (s *Service) Message(ctx context.Context, v Visitor, clientID, text string)
 	if err != nil {
 		return Ack{}, err
 	}
-	return s.idempotent(ctx, c.ID, clientID, func(ch *change) (Event, error) {
+	return s.idempotent(ctx, c, clientID, func(ch *change) (Event, error) {
 		if ch.c.State == StateClosed {
 			return Event{}, refused(CodeClosed, "the conversation is closed")
 		}

@@ -42,7 +42,7 @@ import (
 	"github.com/parley/parley/schema"
 )
 
-//go:embed sql/*.sql
+//go:embed sql/*.sql sql/postgres/*.sql
 var queryFS embed.FS
 
 // Opts configures a Service.
@@ -56,6 +56,9 @@ type Opts struct {
 	Bus Bus
 	// PollInterval is how often Run looks for due timers; defaults to 250ms.
 	PollInterval time.Duration
+	// PresenceTTL is how long the agents-online counts are reused (presence.go);
+	// defaults to 2s. Status changes empty the cache at once on every server.
+	PresenceTTL time.Duration
 }
 
 // Service is the live chat runtime. It is safe for concurrent use; make one
@@ -75,8 +78,11 @@ type Service struct {
 	progs  map[progKey]*playbook.Program // compiled versions; immutable, so never invalidated
 	pv     previews                      // the preview site and running previews' drafts (preview.go)
 
-	presenceMu sync.Mutex
-	online     int // last published agents-online count, -1 before the first
+	presenceMu  sync.Mutex
+	online      int // last published agents-online count, -1 before the first
+	pcache      presenceCounts
+	pgen        uint64 // bumped by forgetPresence
+	presenceTTL time.Duration
 
 	// sites caches sites by id for the playbook env, which every answer and
 	// message builds (sites.go, cachedSite).
@@ -103,6 +109,15 @@ func New(ctx context.Context, o Opts) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("livechat: load queries: %w", err)
 	}
+	if o.DB.Dialect == schema.Postgres {
+		pg, err := schema.LoadQueries(queryFS, "sql/postgres/*.sql", o.DB)
+		if err == nil {
+			err = qs.Include(pg)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("livechat: load queries: %w", err)
+		}
+	}
 	if err := qs.Check(ctx, o.DB); err != nil {
 		return nil, fmt.Errorf("livechat: %w", err)
 	}
@@ -117,13 +132,16 @@ func New(ctx context.Context, o Opts) (*Service, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.presenceTTL = o.PresenceTTL; s.presenceTTL <= 0 {
+		s.presenceTTL = 2 * time.Second
+	}
 	if s.poll <= 0 {
 		s.poll = 250 * time.Millisecond
 	}
 	if s.bus == nil {
 		s.bus = NewLocalBus()
 	}
-	s.bus.Listen(s.hub.Publish)
+	s.bus.Listen(s.deliver) // presence.go
 	return s, nil
 }
 

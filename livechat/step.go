@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/parley/parley/playbook"
 	"github.com/parley/parley/schema"
 )
@@ -73,6 +75,54 @@ func (s *Service) update(ctx context.Context, id string, fn func(ch *change) err
 	return ch.c, ch.events, nil
 }
 
+// optimisticTries is how often updateFrom redoes a step whose conversation
+// another server saved in between, before it waits for the row lock.
+const optimisticTries = 3
+
+// updateFrom is update without a transaction held across the step, for the
+// frames that come by the thousand (visitor and agent messages, answers):
+// fn runs on c as the caller read it, and the result is written in one
+// statement (PostgreSQL) only if the conversation's version is still c's.
+// On PostgreSQL that is two round trips for a message (the caller's read
+// and the write) instead of six. When the version moved on (another server,
+// or a read from before this process's lock), the step is redone on a
+// fresh read. A step that needs a transaction (a timer, a capture: any
+// write through ch.tx) gets schema.ErrNoTx and is redone by update, under
+// the row lock. fn may run more than once, so it must only act through ch.
+func (s *Service) updateFrom(ctx context.Context, c Conversation, fn func(ch *change) error) (Conversation, []Event, error) {
+	unlock := s.lock(c.ID)
+	for try := 0; ; try++ {
+		if try > 0 {
+			var err error
+			if c, err = s.GetConversation(ctx, c.ID); err != nil {
+				unlock()
+				return Conversation{}, nil, err
+			}
+		}
+		ch := &change{s: s, ctx: ctx, c: c, before: c, now: s.nowUTC()}
+		err := fn(ch)
+		if err == nil {
+			err = ch.save()
+		}
+		switch {
+		case err == nil:
+			s.afterCommit(ctx, ch, unlock)
+			return ch.c, ch.events, nil
+		case errors.Is(err, errStale) && try+1 < optimisticTries:
+			continue
+		case errors.Is(err, errStale), errors.Is(err, schema.ErrNoTx):
+			unlock()
+			return s.update(ctx, c.ID, fn)
+		default:
+			unlock()
+			return Conversation{}, nil, err
+		}
+	}
+}
+
+// errStale: the conversation was saved by someone else since the step read it.
+var errStale = errors.New("livechat: conversation changed meanwhile")
+
 // create inserts a new conversation and runs fn on it in the same
 // transaction. ErrConflict when the visitor already has an open one (the
 // partial unique index decides, also between racing servers).
@@ -108,23 +158,102 @@ func (s *Service) create(ctx context.Context, v Visitor, pb *int64, version int,
 	return ch.c, ch.events, nil
 }
 
+// reader is where the step reads: its transaction, or the database when it
+// runs without one (updateFrom).
+func (ch *change) reader() schema.Queryer {
+	if ch.tx != nil {
+		return ch.tx
+	}
+	return ch.s.db
+}
+
+// save writes the conversation over the version the step read, with the
+// events the step emitted: one statement on PostgreSQL, in ch.tx or on its
+// own; on SQLite a short transaction of its own when the step has none.
+// errStale when the version moved on; nothing is written then.
 func (ch *change) save() error {
 	interp, err := json.Marshal(ch.c.Interp)
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
 	c := ch.c
-	_, err = ch.tx.ExecContext(ch.ctx, ch.s.sql.Get("save-conversation"), c.State, string(interp), c.AssigneeID, c.Group,
-		c.Deadline, c.HandedOver, c.FinishedAt, c.AgentJoined, c.Unread, c.ClosedAt, c.LastSeq, c.LastEventAt, c.ID)
+	args := []any{c.State, string(interp), c.AssigneeID, c.Group, c.Deadline, c.HandedOver, c.FinishedAt,
+		c.AgentJoined, c.Unread, c.ClosedAt, c.LastSeq, c.LastEventAt, c.ID, ch.before.Version}
+	if ch.s.db.Dialect == schema.Postgres {
+		err = ch.savePostgres(args)
+	} else if ch.tx != nil {
+		err = ch.saveSQLite(ch.tx, args)
+	} else {
+		err = schema.WithTx(ch.ctx, ch.s.db, func(tx *schema.Tx) error { return ch.saveSQLite(tx, args) })
+	}
+	if err != nil {
+		return err
+	}
+	ch.c.Version = ch.before.Version + 1
+	return nil
+}
+
+func (ch *change) savePostgres(args []any) error {
+	n := len(ch.events)
+	seqs, kinds, data, cids, authors, visible := make([]int64, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]bool, n)
+	for i, e := range ch.events {
+		seqs[i], kinds[i], data[i], authors[i], visible[i] = e.Seq, e.Kind, e.DataText, e.Author, e.VisibleToVisitor
+		if e.ClientID != nil {
+			cids[i] = *e.ClientID
+		}
+	}
+	args = append(args, ch.now, pq.Array(seqs), pq.Array(kinds), pq.Array(data), pq.Array(cids), pq.Array(authors), pq.Array(visible))
+	rows, err := ch.reader().QueryxContext(ch.ctx, ch.s.sql.Get("save-conversation-events"), args...)
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
+	}
+	defer rows.Close()
+	saved := false
+	for rows.Next() {
+		var id, seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return fmt.Errorf("save conversation: %w", err)
+		}
+		if id == 0 {
+			saved = true
+			continue
+		}
+		for i := range ch.events {
+			if ch.events[i].Seq == seq {
+				ch.events[i].ID = id
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("save conversation: %w", err)
+	}
+	if !saved {
+		return errStale
 	}
 	return nil
 }
 
-// emit stores one event of the conversation.
+func (ch *change) saveSQLite(tx *schema.Tx, args []any) error {
+	res, err := tx.ExecContext(ch.ctx, ch.s.sql.Get("save-conversation"), args...)
+	if err != nil {
+		return fmt.Errorf("save conversation: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("save conversation: %w", err)
+	} else if n == 0 {
+		return errStale
+	}
+	for i := range ch.events {
+		if err := ch.s.insertEvent(ch.ctx, tx, &ch.events[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emit numbers one event of the conversation; save stores it.
 func (ch *change) emit(ev newEvent) (Event, error) {
-	e, err := ch.s.appendEvent(ch.ctx, ch.tx, ch.c.ID, ch.c.LastSeq+1, ev, ch.now)
+	e, err := newStoredEvent(ch.c.ID, ch.c.LastSeq+1, ev, ch.now)
 	if err != nil {
 		return Event{}, err
 	}
@@ -145,7 +274,7 @@ func (ch *change) program() (*playbook.Program, error) {
 		}
 		return nil, refused(CodeNotWaiting, "this conversation has no playbook")
 	}
-	p, err := ch.s.program(ch.ctx, ch.tx, *ch.c.PlaybookID, ch.c.PlaybookVersion)
+	p, err := ch.s.program(ch.ctx, ch.reader(), *ch.c.PlaybookID, ch.c.PlaybookVersion)
 	if err != nil {
 		return nil, err
 	}

@@ -96,3 +96,16 @@ func (q *Queries) Check(ctx context.Context, db *DB) error {
 	}
 	return nil
 }
+
+// Include adds o's statements to q: a package keeps the statements that
+// only one dialect can run (sql/postgres/*.sql, say) apart from the shared
+// ones. A name defined in both is an error.
+func (q *Queries) Include(o *Queries) error {
+	for n, s := range o.byName {
+		if _, dup := q.byName[n]; dup {
+			return fmt.Errorf("query %q defined twice", n)
+		}
+		q.byName[n] = s
+	}
+	return nil
+}

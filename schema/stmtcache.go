@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
@@ -115,6 +116,11 @@ func (db *DB) QueryxContext(ctx context.Context, query string, args ...any) (*sq
 	return db.DB.QueryxContext(ctx, query, args...)
 }
 
+// ErrNoTx is what the methods of a nil *Tx return instead of panicking: code
+// that runs optimistically, without a transaction, finds out that this step
+// needs one and can start over in one.
+var ErrNoTx = errors.New("schema: no transaction")
+
 // Tx is a transaction whose statements come from the database's cache.
 type Tx struct {
 	*sqlx.Tx
@@ -145,6 +151,9 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sqlx.Stmt {
 
 // ExecContext runs a statement in the transaction, prepared once.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx == nil {
+		return nil, ErrNoTx
+	}
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -153,6 +162,9 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // GetContext reads one row in the transaction.
 func (tx *Tx) GetContext(ctx context.Context, dest any, query string, args ...any) error {
+	if tx == nil {
+		return ErrNoTx
+	}
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.GetContext(ctx, dest, args...)
 	}
@@ -161,6 +173,9 @@ func (tx *Tx) GetContext(ctx context.Context, dest any, query string, args ...an
 
 // SelectContext reads rows in the transaction.
 func (tx *Tx) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
+	if tx == nil {
+		return ErrNoTx
+	}
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.SelectContext(ctx, dest, args...)
 	}
@@ -169,6 +184,10 @@ func (tx *Tx) SelectContext(ctx context.Context, dest any, query string, args ..
 
 // QueryRowxContext runs a one-row query in the transaction.
 func (tx *Tx) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
+	if tx == nil {
+		// sqlx.Row cannot carry an error made outside sqlx.
+		panic("schema: QueryRowxContext on a nil *Tx")
+	}
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.QueryRowxContext(ctx, args...)
 	}
@@ -177,6 +196,9 @@ func (tx *Tx) QueryRowxContext(ctx context.Context, query string, args ...any) *
 
 // QueryxContext runs a query in the transaction.
 func (tx *Tx) QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
+	if tx == nil {
+		return nil, ErrNoTx
+	}
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.QueryxContext(ctx, args...)
 	}

@@ -56,7 +56,7 @@ INSERT INTO group_members (group_id, user_id) VALUES (?, ?);
 INSERT INTO api_tokens (user_id, name, token_hash, prefix, add_time) VALUES (?, ?, ?, ?, ?) RETURNING id;
 
 -- name: get-token-user
-SELECT t.id AS token_id, u.id, u.name, u.email, u.password_hash, u.role, u.status, u.avatar, u.working_hours, u.active, u.add_time, u.update_time
+SELECT t.id AS token_id, t.last_used_at AS token_last_used, u.id, u.name, u.email, u.password_hash, u.role, u.status, u.avatar, u.working_hours, u.active, u.add_time, u.update_time
 FROM api_tokens t JOIN users u ON u.id = t.user_id
 WHERE t.token_hash = ?;
 

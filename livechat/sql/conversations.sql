@@ -5,13 +5,13 @@ VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?)
 -- name: get-conversation
 SELECT id, state, site_id, visitor_id, playbook_id, playbook_version, interp, assignee_id, group_name, last_seq, visitor_read_seq,
        deadline, person_id, org_id, lead_id, deal_id, rating, rating_comment, agent_joined, unread, handed_over, finished_at,
-       add_time, last_event_at, closed_at
+       add_time, last_event_at, closed_at, version
 FROM conversations WHERE id = ?
 
 -- name: get-open-conversation
 SELECT id, state, site_id, visitor_id, playbook_id, playbook_version, interp, assignee_id, group_name, last_seq, visitor_read_seq,
        deadline, person_id, org_id, lead_id, deal_id, rating, rating_comment, agent_joined, unread, handed_over, finished_at,
-       add_time, last_event_at, closed_at
+       add_time, last_event_at, closed_at, version
 FROM conversations WHERE visitor_id = ? AND state <> 'closed'
 
 -- A no-op update that takes the row lock (PostgreSQL; SQLite transactions
@@ -20,7 +20,7 @@ FROM conversations WHERE visitor_id = ? AND state <> 'closed'
 UPDATE conversations SET last_seq = last_seq WHERE id = ?
 RETURNING id, state, site_id, visitor_id, playbook_id, playbook_version, interp, assignee_id, group_name, last_seq, visitor_read_seq,
        deadline, person_id, org_id, lead_id, deal_id, rating, rating_comment, agent_joined, unread, handed_over, finished_at,
-       add_time, last_event_at, closed_at
+       add_time, last_event_at, closed_at, version
 
 -- Previews of drafts (preview.go) are nobody's work: in no folder.
 -- name: list-conversations
@@ -36,12 +36,14 @@ WHERE (? = '' OR state = ?)
   AND NOT EXISTS (SELECT 1 FROM conversation_previews p WHERE p.conversation_id = conversations.id)
 ORDER BY last_event_at DESC, id DESC LIMIT ? OFFSET ?
 
--- last_seq is the seq of the change's last event (numbered under the row
--- lock), so storing an event takes one statement, not two.
+-- last_seq is the seq of the change's last event, numbered by the step. The
+-- version must still be the one the step read: no row means someone else
+-- saved in between, and the step is redone on a fresh read (step.go).
+-- SQLite; PostgreSQL saves with save-conversation-events.
 -- name: save-conversation
 UPDATE conversations SET state = ?, interp = ?, assignee_id = ?, group_name = ?, deadline = ?, handed_over = ?, finished_at = ?,
-       agent_joined = ?, unread = ?, closed_at = ?, last_seq = ?, last_event_at = ?
-WHERE id = ?
+       agent_joined = ?, unread = ?, closed_at = ?, last_seq = ?, last_event_at = ?, version = version + 1
+WHERE id = ? AND version = ?
 
 -- Only a conversation still in one of the expected states moves: the row
 -- count tells the caller whether it won a race.
