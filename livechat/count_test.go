@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +39,17 @@ func (q *queries) Reset() {
 
 // Total is the number of statements since the last Reset.
 func (q *queries) Total() int { q.mu.Lock(); defer q.mu.Unlock(); return q.total }
+
+// Dump lists the statements counted, for a failure message.
+func (q *queries) Dump() string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var b strings.Builder
+	for text, c := range q.byText {
+		fmt.Fprintf(&b, "%d× %.90s\n", c, strings.Join(strings.Fields(text), " "))
+	}
+	return b.String()
+}
 
 // Matching is the number of statements containing substr.
 func (q *queries) Matching(substr string) int {

@@ -3,6 +3,7 @@ package livechat_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/parley/parley/crm"
 	"github.com/parley/parley/livechat"
@@ -97,6 +98,60 @@ func TestSiteChangeSeenAtOnce(t *testing.T) {
 		}
 		if got := endText(); got != "shut" {
 			t.Fatalf("after closing the site: %q, want shut", got)
+		}
+	})
+}
+
+// TestPlaybookStepBudget: starting the live chat sample and answering its
+// form down to the live chat card costs, on PostgreSQL, three statements for
+// the start (the open conversation, the playbook, the new conversation with
+// its first events in one) and two per answer, the last one included: the
+// deadline timer is written with the step. The deadline still fires.
+func TestPlaybookStepBudget(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		cdb, q := counted(t, db)
+		f := newFixture(t, cdb)
+		f.agent("ann", crm.StatusOnline)
+		f.publish(readExample(t, "live-chat.yaml"))
+		v := f.visitor()
+		// A first visitor warms what is cached under load: presence, the
+		// site, the compiled playbook.
+		f.startLiveChat(f.visitor(), "Bo", "bo@example.com", "Bo Inc")
+		start, answer := 3, 2
+		if db.Dialect == schema.SQLite {
+			start, answer = 5, 3 // the write is a transaction of insert/update + one insert per event
+		}
+		q.Reset()
+		c, err := f.s.Start(f.ctx, v, "live-chat", livechat.PageInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := q.Total(); db.Dialect == schema.Postgres && n > start {
+			t.Errorf("start ran %d statements, want at most %d:\n%s", n, start, q.Dump())
+		}
+		for i, val := range []string{"Ada", "ada@example.com", "Acme"} {
+			q.Reset()
+			in := livechat.AnswerInput{ClientID: fmt.Sprintf("f-%d", i), Card: "contact", Field: i, Value: val}
+			if _, err := f.s.Answer(f.ctx, v, in); err != nil {
+				t.Fatal(err)
+			}
+			if n := q.Total(); db.Dialect == schema.Postgres && n > answer {
+				t.Errorf("answer %d ran %d statements, want at most %d:\n%s", i, n, answer, q.Dump())
+			}
+		}
+		got, err := f.s.GetConversation(f.ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != livechat.StateWaiting || got.Deadline == nil {
+			t.Fatalf("after the form: state %s deadline %v, want waiting with a deadline", got.State, got.Deadline)
+		}
+		f.clock.Advance(10 * time.Minute)
+		if n, err := f.s.RunDueTimers(f.ctx); err != nil || n != 2 {
+			t.Fatalf("fire due: %d %v, want the two visitors' deadlines", n, err)
+		}
+		if got, _ = f.s.GetConversation(f.ctx, c.ID); got.State != livechat.StateOffline {
+			t.Fatalf("after the deadline: %s, want offline", got.State)
 		}
 	})
 }

@@ -198,6 +198,23 @@ func (s *Service) PlaybookBySlug(ctx context.Context, slug string) (Playbook, er
 	return s.GetPlaybook(ctx, id)
 }
 
+// publishedBySlug is the id, slug and published version of a playbook,
+// for Start.
+func (s *Service) publishedBySlug(ctx context.Context, slug string) (Playbook, error) {
+	var r struct {
+		ID      int64  `db:"id"`
+		Slug    string `db:"slug"`
+		Version int    `db:"published_version"`
+	}
+	if err := s.db.GetContext(ctx, &r, s.sql.Get("get-published-by-slug"), slug); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Playbook{}, notFound("playbook", slug)
+		}
+		return Playbook{}, fmt.Errorf("playbook by slug: %w", err)
+	}
+	return Playbook{ID: r.ID, Slug: r.Slug, PublishedVersion: r.Version}, nil
+}
+
 // ListPlaybooks returns every playbook with its stats, oldest first.
 func (s *Service) ListPlaybooks(ctx context.Context) ([]Playbook, error) {
 	var rows []playbookRow

@@ -84,7 +84,7 @@ func (s *Service) seedPreChat(ch *change, v Visitor) error {
 	if err != nil || !site.PreChat.Enabled {
 		return err
 	}
-	vals, filled, err := s.preChatOf(ch.ctx, ch.tx, v.ID)
+	vals, filled, err := s.preChatOf(ch.ctx, ch.reader(), v.ID)
 	if err != nil || !filled || len(vals) == 0 {
 		return err
 	}

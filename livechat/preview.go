@@ -309,7 +309,7 @@ func (s *Service) previewProgram(ctx context.Context, q schema.Queryer, convID s
 
 // isPreview tells whether the change is on a preview conversation.
 func (ch *change) isPreview() bool {
-	return ch.c.PlaybookID == nil && ch.s.previewSiteID(ch.ctx, ch.tx) == ch.c.SiteID && ch.c.SiteID != 0
+	return ch.c.PlaybookID == nil && ch.s.previewSiteID(ch.ctx, ch.reader()) == ch.c.SiteID && ch.c.SiteID != 0
 }
 
 // hasProgram tells whether the conversation runs a program: a published
@@ -322,7 +322,7 @@ func (ch *change) previewProgramOf() (*playbook.Program, bool, error) {
 	if !ch.isPreview() {
 		return nil, false, nil
 	}
-	return ch.s.previewProgram(ch.ctx, ch.tx, ch.c.ID)
+	return ch.s.previewProgram(ch.ctx, ch.reader(), ch.c.ID)
 }
 
 // previewEffect applies an effect the way a preview does, when it differs

@@ -167,7 +167,7 @@ func (s *Service) Start(ctx context.Context, v Visitor, playbookSlug string, pag
 			return Conversation{}, err
 		}
 		pb = Playbook{ID: pick.PlaybookID, Slug: pick.Slug, PublishedVersion: pick.Version}
-	} else if pb, err = s.PlaybookBySlug(ctx, playbookSlug); err != nil {
+	} else if pb, err = s.publishedBySlug(ctx, playbookSlug); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return Conversation{}, refused(CodeInvalid, "no playbook %q", playbookSlug)
 		}

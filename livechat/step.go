@@ -28,8 +28,13 @@ type change struct {
 	events []Event
 	prog   *playbook.Program // loaded lazily for the pinned version
 	timer  bool              // a timer was created: wake Run
-	capt   bool              // a capture was recorded: apply it after the commit
-	agent  []string          // extra agent events: conversation.created, .assigned, .closed, .updated
+	// The live chat deadline, written by save with the conversation:
+	// cancel the pending one, and/or create one due at deadline.
+	cancelDeadline bool
+	deadline       *time.Time
+	fresh          bool     // not stored yet: save inserts it (create)
+	capt           bool     // a capture was recorded: apply it after the commit
+	agent          []string // extra agent events: conversation.created, .assigned, .closed, .updated
 }
 
 // newUUID makes a random (version 4) UUID for conversation ids: not
@@ -123,10 +128,44 @@ func (s *Service) updateFrom(ctx context.Context, c Conversation, fn func(ch *ch
 // errStale: the conversation was saved by someone else since the step read it.
 var errStale = errors.New("livechat: conversation changed meanwhile")
 
-// create inserts a new conversation and runs fn on it in the same
-// transaction. ErrConflict when the visitor already has an open one (the
-// partial unique index decides, also between racing servers).
+// create makes a new conversation and runs fn on it, written with the
+// step in one statement (PostgreSQL) or one short transaction (SQLite). A
+// step that needs a transaction is redone by createLocked. ErrConflict when
+// the visitor already has an open one (the partial unique index decides,
+// also between racing servers).
 func (s *Service) create(ctx context.Context, v Visitor, pb *int64, version int, state string, fn func(ch *change) error) (Conversation, []Event, error) {
+	id := newUUID()
+	unlock := s.lock(id)
+	now := s.nowUTC()
+	c := Conversation{ID: id, State: state, SiteID: v.SiteID, VisitorID: v.ID, PlaybookID: pb, PlaybookVersion: version, AddTime: now, LastEventAt: now}
+	ch := &change{s: s, ctx: ctx, c: c, before: c, now: now, fresh: true}
+	ch.before.State = "" // created, not updated: no conversation.updated on top
+	ch.agent = append(ch.agent, "conversation.created")
+	err := s.seedPreChat(ch, v) // prechat.go
+	if err == nil {
+		err = fn(ch)
+	}
+	if err == nil {
+		err = ch.save()
+	}
+	switch {
+	case err == nil:
+		s.afterCommit(ctx, ch, unlock)
+		return ch.c, ch.events, nil
+	case errors.Is(err, schema.ErrNoTx):
+		unlock()
+		return s.createLocked(ctx, v, pb, version, state, fn)
+	case schema.IsUniqueViolation(err):
+		unlock()
+		return Conversation{}, nil, conflict("visitor %d has an open conversation", v.ID)
+	default:
+		unlock()
+		return Conversation{}, nil, err
+	}
+}
+
+// createLocked is create in a transaction, for a first step that needs one.
+func (s *Service) createLocked(ctx context.Context, v Visitor, pb *int64, version int, state string, fn func(ch *change) error) (Conversation, []Event, error) {
 	id := newUUID()
 	unlock := s.lock(id)
 	var ch *change
@@ -140,9 +179,9 @@ func (s *Service) create(ctx context.Context, v Visitor, pb *int64, version int,
 		}
 		c := Conversation{ID: id, State: state, SiteID: v.SiteID, VisitorID: v.ID, PlaybookID: pb, PlaybookVersion: version, AddTime: now, LastEventAt: now}
 		ch = &change{s: s, ctx: ctx, tx: tx, c: c, before: c, now: now}
-		ch.before.State = "" // created, not updated: no conversation.updated on top
+		ch.before.State = ""
 		ch.agent = append(ch.agent, "conversation.created")
-		if err := s.seedPreChat(ch, v); err != nil { // prechat.go
+		if err := s.seedPreChat(ch, v); err != nil {
 			return err
 		}
 		if err := fn(ch); err != nil {
@@ -168,9 +207,10 @@ func (ch *change) reader() schema.Queryer {
 }
 
 // save writes the conversation over the version the step read, with the
-// events the step emitted: one statement on PostgreSQL, in ch.tx or on its
-// own; on SQLite a short transaction of its own when the step has none.
-// errStale when the version moved on; nothing is written then.
+// events and the deadline the step made: one statement on PostgreSQL, in
+// ch.tx or on its own; on SQLite a short transaction of its own when the
+// step has none. A fresh conversation is inserted. errStale when the
+// version moved on; nothing is written then.
 func (ch *change) save() error {
 	interp, err := json.Marshal(ch.c.Interp)
 	if err != nil {
@@ -178,12 +218,13 @@ func (ch *change) save() error {
 	}
 	c := ch.c
 	args := []any{c.State, string(interp), c.AssigneeID, c.Group, c.Deadline, c.HandedOver, c.FinishedAt,
-		c.AgentJoined, c.Unread, c.ClosedAt, c.LastSeq, c.LastEventAt, c.ID, ch.before.Version}
-	if ch.s.db.Dialect == schema.Postgres {
+		c.AgentJoined, c.Unread, c.ClosedAt, c.LastSeq, c.LastEventAt}
+	switch {
+	case ch.s.db.Dialect == schema.Postgres:
 		err = ch.savePostgres(args)
-	} else if ch.tx != nil {
+	case ch.tx != nil:
 		err = ch.saveSQLite(ch.tx, args)
-	} else {
+	default:
 		err = schema.WithTx(ch.ctx, ch.s.db, func(tx *schema.Tx) error { return ch.saveSQLite(tx, args) })
 	}
 	if err != nil {
@@ -194,6 +235,13 @@ func (ch *change) save() error {
 }
 
 func (ch *change) savePostgres(args []any) error {
+	c, query := ch.c, "save-conversation-events"
+	if ch.fresh {
+		query = "create-conversation-events"
+		args = append(args, c.ID, c.SiteID, c.VisitorID, c.PlaybookID, c.PlaybookVersion, c.AddTime)
+	} else {
+		args = append(args, c.ID, ch.before.Version)
+	}
 	n := len(ch.events)
 	seqs, kinds, data, cids, authors, visible := make([]int64, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]bool, n)
 	for i, e := range ch.events {
@@ -203,7 +251,11 @@ func (ch *change) savePostgres(args []any) error {
 		}
 	}
 	args = append(args, ch.now, pq.Array(seqs), pq.Array(kinds), pq.Array(data), pq.Array(cids), pq.Array(authors), pq.Array(visible))
-	rows, err := ch.reader().QueryxContext(ch.ctx, ch.s.sql.Get("save-conversation-events"), args...)
+	if !ch.fresh {
+		args = append(args, ch.cancelDeadline, TimerLiveChatDeadline)
+	}
+	args = append(args, TimerLiveChatDeadline, ch.deadline, ch.now, ch.deadline)
+	rows, err := ch.reader().QueryxContext(ch.ctx, ch.s.sql.Get(query), args...)
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
 	}
@@ -234,7 +286,13 @@ func (ch *change) savePostgres(args []any) error {
 }
 
 func (ch *change) saveSQLite(tx *schema.Tx, args []any) error {
-	res, err := tx.ExecContext(ch.ctx, ch.s.sql.Get("save-conversation"), args...)
+	c := ch.c
+	if ch.fresh {
+		if _, err := tx.ExecContext(ch.ctx, ch.s.sql.Get("insert-conversation"), c.ID, c.SiteID, c.VisitorID, c.PlaybookID, c.PlaybookVersion, c.State, c.AddTime, c.AddTime); err != nil {
+			return fmt.Errorf("insert conversation: %w", err)
+		}
+	}
+	res, err := tx.ExecContext(ch.ctx, ch.s.sql.Get("save-conversation"), append(args, c.ID, ch.before.Version)...)
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
 	}
@@ -246,6 +304,16 @@ func (ch *change) saveSQLite(tx *schema.Tx, args []any) error {
 	for i := range ch.events {
 		if err := ch.s.insertEvent(ch.ctx, tx, &ch.events[i]); err != nil {
 			return err
+		}
+	}
+	if ch.cancelDeadline {
+		if _, err := tx.ExecContext(ch.ctx, ch.s.sql.Get("cancel-timers"), c.ID, TimerLiveChatDeadline); err != nil {
+			return fmt.Errorf("cancel timers: %w", err)
+		}
+	}
+	if ch.deadline != nil {
+		if _, err := tx.ExecContext(ch.ctx, ch.s.sql.Get("insert-timer"), TimerLiveChatDeadline, c.ID, *ch.deadline, ch.now); err != nil {
+			return fmt.Errorf("insert timer: %w", err)
 		}
 	}
 	return nil
@@ -346,9 +414,8 @@ func (ch *change) apply(effects []playbook.Effect) error {
 				ch.c.State = StateOffline
 			}
 			ch.c.Deadline = nil
-			if _, err = ch.tx.ExecContext(ch.ctx, ch.s.sql.Get("cancel-timers"), ch.c.ID, TimerLiveChatDeadline); err == nil {
-				err = bot(KindOffline, map[string]any{"card": e.Card, "text": e.Text, "html": e.HTML})
-			}
+			ch.cancelDeadline, ch.deadline = true, nil // save cancels the pending one
+			err = bot(KindOffline, map[string]any{"card": e.Card, "text": e.Text, "html": e.HTML})
 		case playbook.Capture:
 			var b []byte
 			if b, err = json.Marshal(e); err == nil {
@@ -376,10 +443,7 @@ func (ch *change) apply(effects []playbook.Effect) error {
 func (ch *change) requestLiveChat(e playbook.RequestLiveChat) error {
 	due := ch.now.Add(e.Wait)
 	ch.c.State, ch.c.Group, ch.c.Deadline, ch.c.HandedOver = StateWaiting, e.Group, &due, true
-	if _, err := ch.tx.ExecContext(ch.ctx, ch.s.sql.Get("insert-timer"), TimerLiveChatDeadline, ch.c.ID, due, ch.now); err != nil {
-		return fmt.Errorf("insert timer: %w", err)
-	}
-	ch.timer = true
+	ch.deadline, ch.timer = &due, true // save stores the timer row
 	_, err := ch.emit(newEvent{kind: KindWaiting, author: AuthorBot, visible: true, data: map[string]any{
 		"card": e.Card, "wait": int(e.Wait / time.Second), "group": e.Group, "text": e.OnlineMessage, "html": e.OnlineHTML}})
 	return err

@@ -22,6 +22,10 @@ FROM playbooks p WHERE p.id = ?
 -- name: get-playbook-id-by-slug
 SELECT id FROM playbooks WHERE slug = ?
 
+-- What a start needs of a playbook named by the widget: one read, no stats.
+-- name: get-published-by-slug
+SELECT id, slug, published_version FROM playbooks WHERE slug = ?
+
 -- name: list-playbooks
 SELECT p.id, p.slug, p.name, p.format, p.draft, p.published_version, p.add_time, p.update_time,
        (SELECT COUNT(*) FROM conversations c WHERE c.playbook_id = p.id) AS started,
