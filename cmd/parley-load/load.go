@@ -33,6 +33,8 @@ type loadOpts struct {
 	Dial     int           // concurrent dials
 	PID      int           // server process for RSS (0: none)
 	Origin   string        // Origin header; defaults to the first URL
+	AgentURL string        // the server whose agents the generator runs (GET /bench/agents); defaults to the last URL
+	Agents   int           // run at most this many of its agents (0: all)
 }
 
 // report is what a run measured.
@@ -61,7 +63,8 @@ type report struct {
 	FirstError        string        `json:"first_error,omitempty"`
 	HeapPerConn       int64         `json:"server_heap_stack_bytes_per_conn"`
 	RSSPerConn        int64         `json:"server_rss_bytes_per_conn,omitempty"`
-	ServerAgents      []agentReport `json:"server_agents,omitempty"`
+	AgentsRan         string        `json:"agents_ran"` // where the agents ran: in the generator through the API, or in a bench server
+	Agents            []agentReport `json:"agents,omitempty"`
 	AgentErrors       int64         `json:"agent_errors"`
 	AgentReceivedMsgs int64         `json:"agent_received_visitor_messages"`
 }
@@ -157,10 +160,20 @@ func runLoad(ctx context.Context, o loadOpts) (report, error) {
 	if o.Origin == "" {
 		o.Origin = strings.TrimRight(o.URLs[0], "/")
 	}
+	if o.AgentURL == "" {
+		o.AgentURL = o.URLs[len(o.URLs)-1]
+	}
+	if _, err := checkURL(o.AgentURL); err != nil {
+		return report{}, err
+	}
 	// Hard bound: whatever the server does, the run ends.
 	ctx, cancel := context.WithTimeout(ctx, o.Connect+o.Duration+time.Minute)
 	defer cancel()
-	r := &run{o: o, client: &http.Client{Timeout: 30 * time.Second},
+	// One client for everything: keep-alive, and idle connections enough
+	// for the concurrent dials and the agents' workers (4 per agent).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 0, o.Dial+4*maxAgents
+	r := &run{o: o, client: &http.Client{Timeout: 30 * time.Second, Transport: tr},
 		dialer: websocket.Dialer{ReadBufferSize: 1024, WriteBufferSize: 1024, HandshakeTimeout: 30 * time.Second}}
 	if o.Site == "" {
 		st, err := r.serverStats(ctx, o.URLs[0], false)
@@ -170,6 +183,16 @@ func runLoad(ctx context.Context, o loadOpts) (report, error) {
 		r.o.Site = st.Site
 	}
 	rep := report{Servers: o.URLs, Visitors: o.Visitors, Chatters: o.Chatters}
+
+	// Agents first, so that their sockets are in the memory baseline and
+	// see every conversation that waits.
+	agents, err := r.startAgents(ctx)
+	if err != nil {
+		return report{}, err
+	}
+	if agents != nil {
+		defer agents.close()
+	}
 
 	// Baselines for memory per connection.
 	base := map[string]serverStats{}
@@ -311,14 +334,26 @@ func runLoad(ctx context.Context, o loadOpts) (report, error) {
 		rep.Acked += v.acked.Load()
 		rep.Replies += v.replies.Load()
 	}
+	if agents != nil {
+		agents.close()
+		rep.Agents = append(rep.Agents, agents.set.report())
+	}
 	for _, s := range o.URLs {
 		if st, err := r.serverStats(ctx, s, false); err == nil && st.Agents != nil {
-			rep.ServerAgents = append(rep.ServerAgents, *st.Agents)
-			rep.AgentErrors += st.Agents.Errors
-			rep.AgentReceivedMsgs += st.Agents.Received
-			rep.Duplicated += st.Agents.Duplicates
-			rep.OutOfOrder += st.Agents.OutOfOrder
-			rep.VisitorToAgent = st.Agents.Latency // one agent server in the bench setups
+			rep.Agents = append(rep.Agents, *st.Agents)
+		}
+	}
+	perConv := map[string]int64{}
+	var where []string
+	for _, a := range rep.Agents {
+		where = append(where, a.Where)
+		rep.AgentErrors += a.Errors
+		rep.AgentReceivedMsgs += a.Received
+		rep.Duplicated += a.Duplicates
+		rep.OutOfOrder += a.OutOfOrder
+		rep.VisitorToAgent = a.Latency // one set of agents in the bench setups
+		for c, n := range a.PerConv {
+			perConv[c] += n
 		}
 	}
 	for _, v := range vs {
@@ -332,14 +367,62 @@ func runLoad(ctx context.Context, o loadOpts) (report, error) {
 	r.mu.Unlock()
 	rep.Duplicated += r.dups.Load()
 	rep.OutOfOrder += r.order.Load()
-	rep.Lost = (rep.Sent - rep.Replies)
-	if rep.ServerAgents != nil && rep.AgentReceivedMsgs < rep.Sent {
-		rep.Lost = max(rep.Lost, rep.Sent-rep.AgentReceivedMsgs)
+	rep.AgentsRan = strings.Join(where, "; ")
+	if where == nil {
+		rep.AgentsRan = "nowhere: no agents (serve -agents M)"
+	}
+	// Lost, per conversation: a message sent without a reply back, or
+	// (when agents reported) one that never reached an agent.
+	for _, v := range live {
+		sent := v.sent.Load()
+		short := sent - v.replies.Load()
+		if rep.Agents != nil {
+			short = max(short, sent-perConv[v.conv])
+		}
+		rep.Lost += max(0, short)
+	}
+	for i := range rep.Agents {
+		rep.Agents[i].PerConv = nil // used up; the report stays short
 	}
 	if rep.DurationSeconds > 0 {
 		rep.MessagesPerSec = float64(rep.AgentReceivedMsgs+rep.Replies) / rep.DurationSeconds
 	}
 	return rep, nil
+}
+
+// maxAgents bounds the agents one generator runs.
+const maxAgents = 1000
+
+// startAgents runs the agents of o.AgentURL through the API, unless that
+// server runs its own in process, or has none (nil, nil).
+func (r *run) startAgents(ctx context.Context) (*apiAgents, error) {
+	base := strings.TrimRight(r.o.AgentURL, "/")
+	var ba benchAgents
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/bench/agents", nil)
+	res, err := r.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("agents: %w", err)
+	}
+	err = json.NewDecoder(res.Body).Decode(&ba)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || err != nil {
+		return nil, fmt.Errorf("agents: %s/bench/agents: %s %v", base, res.Status, err)
+	}
+	creds := ba.Agents
+	if r.o.Agents > 0 && r.o.Agents < len(creds) {
+		creds = creds[:r.o.Agents]
+	}
+	switch {
+	case ba.InProcess || len(creds) == 0:
+		return nil, nil
+	case len(creds) > maxAgents:
+		return nil, fmt.Errorf("agents: %d, at most %d", len(creds), maxAgents)
+	}
+	a, err := startAPIAgents(ctx, base, creds, r.client, &r.dialer)
+	if err != nil {
+		return nil, fmt.Errorf("agents: %w", err)
+	}
+	return a, nil
 }
 
 func (r *run) waitAll(ctx context.Context, vs []*visitor, ch func(*visitor) chan struct{}, limit time.Duration) {

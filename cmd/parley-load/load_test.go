@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 
 // TestLoadSmall is the CI-sized run: 20 visitors through the real widget
 // socket, the live chat playbook to its card, 2 agents claiming and
-// answering, a few seconds of chat. Any lost, duplicated or reordered
+// answering through the API (their agent sockets, POST assign and POST
+// messages), a few seconds of chat. Any lost, duplicated or reordered
 // message fails it.
 func TestLoadSmall(t *testing.T) {
 	dbs := map[string]string{"sqlite": filepath.Join(t.TempDir(), "load.db")}
@@ -35,9 +37,25 @@ func TestLoadSmall(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			check(t, rep, 20)
+			check(t, rep, 20, "in the generator")
 		})
 	}
+}
+
+// TestLoadInProcess: the old way, agents in the bench server through
+// livechat.Service (serve -agents-in-process), still gives the same figures.
+func TestLoadInProcess(t *testing.T) {
+	ctx := context.Background()
+	s, err := startServer(ctx, serverOpts{DB: filepath.Join(t.TempDir(), "load.db"), Addr: "127.0.0.1:0", Agents: 2, AgentsInProcess: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rep, err := runLoad(ctx, loadOpts{URLs: []string{s.URL()}, Visitors: 10, Rate: 40, Duration: time.Second, Connect: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, rep, 10, "in the bench server")
 }
 
 // TestLoadTwoServers: visitors spread over two servers on one PostgreSQL,
@@ -66,12 +84,18 @@ func TestLoadTwoServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, rep, 20)
+	check(t, rep, 20, "in the generator, through the API and agent sockets of "+b.URL())
 }
 
-func check(t *testing.T, rep report, n int) {
+func check(t *testing.T, rep report, n int, where string) {
 	t.Helper()
 	t.Logf("%+v", rep)
+	if len(rep.Agents) != 1 || !strings.HasPrefix(rep.Agents[0].Where, where) || rep.AgentsRan != rep.Agents[0].Where {
+		t.Fatalf("agents ran %q (%d reports), want one set %s...", rep.AgentsRan, len(rep.Agents), where)
+	}
+	if a := rep.Agents[0]; a.Claims != int64(n) || a.Reconnects != 0 {
+		t.Errorf("agents claimed %d chats, want %d; %d socket reconnects", a.Claims, n, a.Reconnects)
+	}
 	if rep.Connected != int64(n) || rep.Joined != int64(n) {
 		t.Errorf("%d connected, %d chats claimed; want %d", rep.Connected, rep.Joined, n)
 	}

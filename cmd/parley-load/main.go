@@ -9,13 +9,25 @@
 //	parley-load -url http://127.0.0.1:9001 -visitors 1000 -rate 500 -duration 30s
 //
 // The bench server is `parley serve`'s assembly (api + widget, the
-// PostgreSQL bus on PostgreSQL) plus the simulated agents, which work through
-// livechat.Service in the server process (the agent REST endpoints are not
-// there yet), and GET /bench/stats (site key, sockets, heap and stacks,
-// agents' figures). Memory per connection is the growth of the server's Go
-// heap-in-use plus stacks (from /bench/stats, after a GC) while N idle
-// sockets are open, divided by N; with -pid also the growth of its RSS
-// (/proc/PID/statm).
+// PostgreSQL bus on PostgreSQL) plus M agent users, online, each with an
+// API token, and GET /bench/stats (site key, sockets, heap and stacks) and
+// GET /bench/agents (the agents' ids and tokens, for the generator).
+//
+// The agents run in the generator, as the agent app would: each opens the
+// agent socket (GET /api/v1/realtime, hello with last_event) of the server
+// named by -agent-url (default: the last -url, server B in the two-server
+// setup), claims waiting unassigned chats with POST
+// /api/v1/conversations/{id}/assign (409: another won) and answers every
+// visitor message with POST /api/v1/conversations/{id}/messages, client_id
+// r-<event id>. With serve -agents-in-process the bench server runs them
+// itself through livechat.Service and its hub instead (the way before the
+// agent API existed), to compare; the report says where they ran.
+//
+// Memory per connection is the growth of the server's Go heap-in-use plus
+// stacks (from /bench/stats, after a GC) while N idle visitor sockets are
+// open, divided by N; with -pid also the growth of its RSS
+// (/proc/PID/statm). The exit status is 3 on any lost, duplicated or
+// reordered message.
 package main
 
 import (
@@ -49,7 +61,8 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	site := fs.String("site", "", "site key (default: the bench server's, from /bench/stats)")
 	n := fs.Int("visitors", 100, "visitor sockets to open and hold")
 	chatters := fs.Int("chatters", 0, "visitors that run the playbook and chat (default all)")
-	agents := fs.Int("agents", 0, "informational: agents run in the bench server (serve -agents M)")
+	agentURL := fs.String("agent-url", "", "the server whose agents (serve -agents M) the generator runs through its API (default: the last -url)")
+	agents := fs.Int("agents", 0, "run at most this many of that server's agents (default all)")
 	dur := fs.Duration("duration", 20*time.Second, "length of the chat phase")
 	rate := fs.Float64("rate", 100, "visitor messages per second, all visitors together")
 	connect := fs.Duration("connect-timeout", 2*time.Minute, "the longest the connect phase may take")
@@ -59,9 +72,8 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	_ = agents
 	rep, err := runLoad(ctx, loadOpts{URLs: strings.Split(*urls, ","), Site: *site, Visitors: *n, Chatters: *chatters,
-		Rate: *rate, Duration: *dur, Connect: *connect, PID: *pid, Origin: *origin})
+		Rate: *rate, Duration: *dur, Connect: *connect, PID: *pid, Origin: *origin, AgentURL: *agentURL, Agents: *agents})
 	if err != nil {
 		fmt.Fprintln(stderr, "parley-load:", err)
 		return 1
@@ -86,6 +98,7 @@ func printTable(w io.Writer, r report) {
 		return fmt.Sprintf("p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms  (n=%d)", l.P50, l.P95, l.P99, l.Max, l.N)
 	}
 	row("servers", strings.Join(r.Servers, " "))
+	row("agents ran", r.AgentsRan)
 	row("connections held", fmt.Sprintf("%d of %d (%.1fs, %d errors)", r.Connected, r.Visitors, r.ConnectSeconds, r.ConnectErrors))
 	row("server heap+stack per idle conn", fmt.Sprintf("%d B", r.HeapPerConn))
 	if r.RSSPerConn > 0 {
@@ -97,11 +110,15 @@ func printTable(w io.Writer, r report) {
 	row("visitor→agent", lat(r.VisitorToAgent))
 	row("agent→visitor", lat(r.AgentToVisitor))
 	row("lost / duplicated / out of order", fmt.Sprintf("%d / %d / %d", r.Lost, r.Duplicated, r.OutOfOrder))
-	row("errors (visitors / agents)", fmt.Sprintf("%d / %d", r.Errors, r.AgentErrors))
+	var reconnects int64
+	for _, a := range r.Agents {
+		reconnects += a.Reconnects
+	}
+	row("errors (visitors / agents)", fmt.Sprintf("%d / %d, %d agent socket reconnects", r.Errors, r.AgentErrors, reconnects))
 	if r.FirstError != "" {
 		row("first error", r.FirstError)
 	}
-	for _, a := range r.ServerAgents {
+	for _, a := range r.Agents {
 		if a.FirstError != "" {
 			row("first agent error", a.FirstError)
 		}
@@ -114,13 +131,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	db := fs.String("db", os.Getenv("DATABASE_URL"), "database URL (postgres://… or a SQLite file)")
 	addr := fs.String("addr", "127.0.0.1:9001", "loopback listen address")
-	agents := fs.Int("agents", 10, "simulated agents in this server (0 for none)")
+	agents := fs.Int("agents", 10, "agent users, online, each with an API token the generator uses (0 for none)")
+	inProcess := fs.Bool("agents-in-process", false, "run the agents in this server through livechat.Service instead (the generator then runs none)")
 	origin := fs.String("origin", "", "allowed origin of the bench site (default http://ADDR); share one between servers")
 	verbose := fs.Bool("v", false, "log warnings to stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	o := serverOpts{DB: *db, Addr: *addr, Agents: *agents, Origin: *origin}
+	o := serverOpts{DB: *db, Addr: *addr, Agents: *agents, AgentsInProcess: *inProcess, Origin: *origin}
 	if *verbose {
 		o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
@@ -129,7 +147,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "parley-load serve:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "bench server %s pid %d site %s db %s agents %d\n", s.URL(), os.Getpid(), s.site.SiteKey, s.db.Dialect, *agents)
+	where := "for the generator (GET /bench/agents)"
+	if *inProcess {
+		where = "in process"
+	}
+	fmt.Fprintf(stdout, "bench server %s pid %d site %s db %s agents %d %s\n", s.URL(), os.Getpid(), s.site.SiteKey, s.db.Dialect, *agents, where)
 	<-ctx.Done()
 	s.Close()
 	return 0

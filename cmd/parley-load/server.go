@@ -14,8 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -28,10 +26,9 @@ import (
 )
 
 // benchServer is a real Parley server (the api with the widget mounted, as
-// `parley serve` assembles it) plus M simulated agents that work through
-// livechat.Service directly, and a /bench/stats endpoint. The agents live in
-// the server process because the agent REST endpoints and socket are not
-// in the api yet; once they are, an HTTP agent driver can replace them.
+// `parley serve` assembles it) plus M agent users, online, and the /bench
+// endpoints. The generator runs the agents through the API with the tokens
+// of GET /bench/agents; with AgentsInProcess the server runs them itself.
 type benchServer struct {
 	db     *schema.DB
 	live   *livechat.Service
@@ -40,18 +37,21 @@ type benchServer struct {
 	hs     *http.Server
 	ln     net.Listener
 	site   livechat.Site
-	agents *agentSim
+	creds  []benchAgent // the agents' API tokens (not in process)
+	agents *agentSet    // in process only
+	sub    *livechat.Subscription
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
 type serverOpts struct {
-	DB      string // database URL
-	Addr    string // loopback listen address
-	Agents  int    // simulated agents on this server (0: none)
-	Origin  string // allowed origin of the bench site; defaults to http://<addr>
-	Logger  *slog.Logger
-	Polling time.Duration // the PostgreSQL bus's poll; 0 = its default
+	DB              string // database URL
+	Addr            string // loopback listen address
+	Agents          int    // agent users on this server (0: none)
+	AgentsInProcess bool   // the server runs them through livechat.Service, instead of the generator through the API
+	Origin          string // allowed origin of the bench site; defaults to http://<addr>
+	Logger          *slog.Logger
+	Polling         time.Duration // the PostgreSQL bus's poll; 0 = its default
 }
 
 const benchSiteName = "parley-load"
@@ -106,7 +106,7 @@ func startServer(ctx context.Context, o serverOpts) (*benchServer, error) {
 	b.cancel = cancel
 	go live.Run(rctx)
 	if o.Agents > 0 {
-		if b.agents, err = startAgents(rctx, m, live, o.Agents, o.Logger); err != nil {
+		if err = b.startAgents(ctx, rctx, m, o.Agents, o.AgentsInProcess); err != nil {
 			cancel()
 			ln.Close()
 			return fail(err)
@@ -138,6 +138,9 @@ func (b *benchServer) Close() {
 	b.hs.Shutdown(sctx)
 	b.hs.Close() // hijacked sockets
 	b.cancel()
+	if b.sub != nil {
+		b.sub.Close()
+	}
 	if b.bus != nil {
 		b.bus.Close()
 	}
@@ -221,114 +224,96 @@ func (b *benchServer) stats(gc bool) serverStats {
 	return st
 }
 
-// mountBench adds /bench/stats (?gc=1 collects first, for memory figures)
-// and an unauthenticated profiler under /bench/pprof: the bench server
-// listens on loopback only.
+// mountBench adds /bench/stats (?gc=1 collects first, for memory figures),
+// /bench/agents and an unauthenticated profiler under /bench/pprof. The
+// bench server listens on loopback only (checkLoopback), and its database
+// is a bench one, so /bench/agents hands out the agents' API tokens in
+// plain text, unauthenticated: that is how the generator, on the same
+// machine, becomes those agents.
 func (b *benchServer) mountBench(r *gin.Engine, _ gin.HandlerFunc) {
 	r.GET("/bench/stats", func(c *gin.Context) { c.JSON(http.StatusOK, b.stats(c.Query("gc") == "1")) })
+	r.GET("/bench/agents", func(c *gin.Context) {
+		c.JSON(http.StatusOK, benchAgents{InProcess: b.agents != nil, Agents: append([]benchAgent{}, b.creds...)})
+	})
 	r.GET("/bench/pprof/", gin.WrapF(pprof.Index))
 	r.GET("/bench/pprof/profile", gin.WrapF(pprof.Profile))
 	r.GET("/bench/pprof/:profile", func(c *gin.Context) { pprof.Handler(c.Param("profile")).ServeHTTP(c.Writer, c.Request) })
 }
 
-// agentSim is M agents: each waiting conversation is claimed by the next
-// agent in turn, and every visitor message gets one reply from the holder.
-// Work on one conversation runs on one worker, in order.
-type agentSim struct {
-	live    *livechat.Service
-	log     *slog.Logger
-	ids     []int64
-	next    atomic.Int64
-	workers []chan agentTask
-	sub     *livechat.Subscription
-
-	mu       sync.Mutex
-	owner    map[string]int64 // conversation → agent
-	lastSeq  map[string]int64 // highest seq seen per conversation (order check)
-	seenIDs  map[int64]bool
-	lat      []time.Duration
-	received int64
-	replies  int64
-	claims   int64
-	errs     int64
-	dups     int64
-	order    int64
-	firstErr string
-	perConv  map[string]int64 // visitor messages received per conversation
-}
-
-type agentTask struct {
-	conv  string
-	claim bool
-	reply string // text of the reply
-	id    int64  // event id replied to
-}
-
-// agentReport is the agents' side of the figures.
-type agentReport struct {
-	Agents     int              `json:"agents"`
-	Claims     int64            `json:"claims"`
-	Received   int64            `json:"received"` // visitor messages
-	Replies    int64            `json:"replies"`
-	Errors     int64            `json:"errors"`
-	Duplicates int64            `json:"duplicates"`
-	OutOfOrder int64            `json:"out_of_order"`
-	FirstError string           `json:"first_error,omitempty"`
-	Latency    latencyReport    `json:"latency_visitor_to_agent"`
-	PerConv    map[string]int64 `json:"-"`
-}
-
-func startAgents(ctx context.Context, m *crm.Manager, live *livechat.Service, n int, log *slog.Logger) (*agentSim, error) {
-	a := &agentSim{live: live, log: log, owner: map[string]int64{}, lastSeq: map[string]int64{}, seenIDs: map[int64]bool{}, perConv: map[string]int64{}}
+// startAgents makes n agent users (once per database) and sets them
+// online. In-process, they work at once through livechat.Service and the
+// hub's agent subscription, the load generator's way before the agent API
+// existed (kept to compare the two); otherwise each gets a fresh API token
+// for /bench/agents, and the generator drives them.
+func (b *benchServer) startAgents(ctx, rctx context.Context, m *crm.Manager, n int, inProcess bool) error {
+	var ids []int64
 	for i := 0; i < n; i++ {
 		email := fmt.Sprintf("load-agent-%d@parley.local", i)
 		u, err := m.GetUserByEmail(ctx, email)
 		if err != nil {
 			if u, err = m.CreateUser(ctx, crm.UserInput{Name: fmt.Sprintf("Load agent %d", i), Email: email, Password: crm.GeneratePassword()}); err != nil {
-				return nil, fmt.Errorf("agent %d: %w", i, err)
+				return fmt.Errorf("agent %d: %w", i, err)
 			}
 		}
 		if _, err := m.SetUserStatus(ctx, u.ID, crm.StatusOnline); err != nil {
-			return nil, err
+			return err
 		}
-		a.ids = append(a.ids, u.ID)
+		ids = append(ids, u.ID)
+		if !inProcess {
+			_, secret, err := m.CreateToken(ctx, u.ID, "parley-load")
+			if err != nil {
+				return fmt.Errorf("agent %d: token: %w", i, err)
+			}
+			b.creds = append(b.creds, benchAgent{ID: u.ID, Email: email, Token: secret})
+		}
 	}
-	if err := live.PresenceChanged(ctx); err != nil {
-		return nil, err
+	if err := b.live.PresenceChanged(ctx); err != nil {
+		return err
 	}
-	a.sub = live.Hub().SubscribeAgents(1 << 16)
-	for i := 0; i < 4*n; i++ {
-		ch := make(chan agentTask, 4096)
-		a.workers = append(a.workers, ch)
-		go a.work(ctx, ch)
+	if inProcess {
+		b.sub = b.live.Hub().SubscribeAgents(1 << 16)
+		b.agents = newAgentSet(rctx, liveAgents{live: b.live, ids: ids}, "in the bench server "+b.URL()+", in process (livechat.Service)", n, 1)
+		go watchHub(b.agents, b.sub)
 	}
-	go a.watch(ctx)
-	return a, nil
+	return nil
 }
 
-func (a *agentSim) fail(err error) {
-	a.mu.Lock()
-	a.errs++
-	if a.firstErr == "" {
-		a.firstErr = err.Error()
-	}
-	a.mu.Unlock()
-}
-
-func (a *agentSim) worker(conv string) chan agentTask {
-	var h uint32 = 2166136261
-	for i := 0; i < len(conv); i++ {
-		h = (h ^ uint32(conv[i])) * 16777619
-	}
-	return a.workers[h%uint32(len(a.workers))]
-}
-
-// agentEvent is the part of an agent frame the agents read.
-type agentEvent struct {
+// benchAgent is one agent as GET /bench/agents gives it to the generator.
+type benchAgent struct {
 	ID    int64  `json:"id"`
+	Email string `json:"email"`
+	Token string `json:"token"`
+}
+
+// benchAgents is GET /bench/agents.
+type benchAgents struct {
+	InProcess bool         `json:"in_process"` // the server runs its agents itself: nothing for the generator to run
+	Agents    []benchAgent `json:"agents"`
+}
+
+// liveAgents is the in-process agentDriver.
+type liveAgents struct {
+	live *livechat.Service
+	ids  []int64
+}
+
+func (l liveAgents) assign(ctx context.Context, k int, conv string) error {
+	_, err := l.live.Assign(ctx, conv, l.ids[k], l.ids[k])
+	if errors.Is(err, livechat.ErrConflict) {
+		return fmt.Errorf("%w: %w", errConflict, err)
+	}
+	return err
+}
+
+func (l liveAgents) reply(ctx context.Context, k int, conv, clientID, text string) error {
+	_, err := l.live.AgentMessage(ctx, conv, l.ids[k], clientID, text)
+	return err
+}
+
+// agentEvent is the part of a hub frame's agent payload the agents read.
+type agentEvent struct {
 	Event string `json:"event"`
 	Data  struct {
-		Seq  int64  `json:"seq"`
 		Kind string `json:"kind"`
 		Data struct {
 			Text string `json:"text"`
@@ -336,113 +321,18 @@ type agentEvent struct {
 	} `json:"data"`
 }
 
-func (a *agentSim) watch(ctx context.Context) {
-	for f := range a.sub.C {
+// watchHub feeds the in-process agents every agent frame of the hub (the
+// frames' metadata stands for what the socket's data would say).
+func watchHub(a *agentSet, sub *livechat.Subscription) {
+	for f := range sub.C {
 		now := time.Now()
-		if f.ConversationID == "" {
-			continue
-		}
-		if f.State == livechat.StateWaiting && f.AssigneeID == 0 {
-			a.mu.Lock()
-			_, taken := a.owner[f.ConversationID]
-			if !taken {
-				a.owner[f.ConversationID] = 0 // claim in flight
-			}
-			a.mu.Unlock()
-			if !taken {
-				a.worker(f.ConversationID) <- agentTask{conv: f.ConversationID, claim: true}
-			}
-		}
-		if f.Seq == 0 || f.Agent == nil {
-			continue
-		}
+		s := sighting{conv: f.ConversationID, waiting: f.State == livechat.StateWaiting && f.AssigneeID == 0, id: f.EventID, seq: f.Seq}
 		var ev agentEvent
-		if json.Unmarshal(f.Agent, &ev) != nil || ev.Event != "message.created" {
-			continue
+		if f.Seq != 0 && f.Agent != nil && json.Unmarshal(f.Agent, &ev) == nil && ev.Event == "message.created" {
+			s.message, s.kind, s.text = true, ev.Data.Kind, ev.Data.Data.Text
 		}
-		a.mu.Lock()
-		if a.seenIDs[f.EventID] {
-			a.dups++
-			a.mu.Unlock()
-			continue
-		}
-		a.seenIDs[f.EventID] = true
-		if f.Seq <= a.lastSeq[f.ConversationID] {
-			a.order++
-		}
-		a.lastSeq[f.ConversationID] = f.Seq
-		if ev.Data.Kind != livechat.KindVisitorMessage {
-			a.mu.Unlock()
-			continue
-		}
-		a.received++
-		a.perConv[f.ConversationID]++
-		sent, tag, ok := parseStamp(ev.Data.Data.Text)
-		if ok && len(a.lat) < maxSamples {
-			a.lat = append(a.lat, now.Sub(sent))
-		}
-		a.mu.Unlock()
-		if ok {
-			a.worker(f.ConversationID) <- agentTask{conv: f.ConversationID, reply: tag, id: f.EventID}
-		}
+		a.observe(0, s, now)
 	}
-}
-
-func (a *agentSim) work(ctx context.Context, tasks chan agentTask) {
-	for {
-		var t agentTask
-		select {
-		case <-ctx.Done():
-			return
-		case t = <-tasks:
-		}
-		if t.claim {
-			id := a.ids[int(a.next.Add(1))%len(a.ids)]
-			_, err := a.live.Assign(ctx, t.conv, id, id)
-			a.mu.Lock()
-			if err == nil {
-				a.owner[t.conv] = id
-				a.claims++
-			}
-			a.mu.Unlock()
-			if err != nil && !errors.Is(err, livechat.ErrConflict) && ctx.Err() == nil {
-				a.fail(fmt.Errorf("assign: %w", err))
-			}
-			continue
-		}
-		a.mu.Lock()
-		id := a.owner[t.conv]
-		a.mu.Unlock()
-		if id == 0 {
-			c, err := a.live.GetConversation(ctx, t.conv)
-			if err != nil || c.AssigneeID == nil {
-				a.fail(fmt.Errorf("reply to %s: not assigned", t.conv))
-				continue
-			}
-			id = *c.AssigneeID
-		}
-		_, err := a.live.AgentMessage(ctx, t.conv, id, "r-"+strconv.FormatInt(t.id, 10), stamp(time.Now(), t.reply))
-		if err != nil {
-			if ctx.Err() == nil {
-				a.fail(fmt.Errorf("reply: %w", err))
-			}
-			continue
-		}
-		a.mu.Lock()
-		a.replies++
-		a.mu.Unlock()
-	}
-}
-
-func (a *agentSim) report() agentReport {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	pc := make(map[string]int64, len(a.perConv))
-	for k, v := range a.perConv {
-		pc[k] = v
-	}
-	return agentReport{Agents: len(a.ids), Claims: a.claims, Received: a.received, Replies: a.replies, Errors: a.errs,
-		Duplicates: a.dups, OutOfOrder: a.order, FirstError: a.firstErr, Latency: latencies(a.lat), PerConv: pc}
 }
 
 // A message's text carries when it was sent: "lt <unix ns> <tag>". Both
