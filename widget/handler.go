@@ -133,7 +133,7 @@ func (h *Handler) siteFor(c *gin.Context, key string, needOrigin bool) (livechat
 		fail(c, http.StatusBadRequest, "missing_site", "the site parameter is required")
 		return livechat.Site{}, false
 	}
-	site, err := h.live.SiteByKey(c, key)
+	site, err := h.live.SiteByKey(c.Request.Context(), key)
 	if errors.Is(err, livechat.ErrNotFound) {
 		fail(c, http.StatusNotFound, "unknown_site", "no site has this key")
 		return livechat.Site{}, false

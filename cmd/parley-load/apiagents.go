@@ -26,7 +26,7 @@ import (
 // someone else won) and POST /api/v1/conversations/{id}/messages
 // {client_id, text} to answer.
 type apiAgents struct {
-	base   string
+	bases  []string // agent i talks to bases[i % len]: agents behind a load balancer
 	client *http.Client
 	dialer *websocket.Dialer
 	creds  []benchAgent
@@ -75,10 +75,13 @@ type wireConversation struct {
 
 // startAPIAgents opens one socket per agent and returns once every socket
 // has its welcome, so no conversation that waits later is missed.
-func startAPIAgents(ctx context.Context, base string, creds []benchAgent, client *http.Client, dialer *websocket.Dialer) (*apiAgents, error) {
+func startAPIAgents(ctx context.Context, bases []string, creds []benchAgent, client *http.Client, dialer *websocket.Dialer) (*apiAgents, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	a := &apiAgents{base: strings.TrimRight(base, "/"), client: client, dialer: dialer, creds: creds, conns: make([]*websocket.Conn, len(creds)), cancel: cancel}
-	a.set = newAgentSet(ctx, a, "in the generator, through the API and agent sockets of "+a.base, len(creds), len(creds))
+	a := &apiAgents{client: client, dialer: dialer, creds: creds, conns: make([]*websocket.Conn, len(creds)), cancel: cancel}
+	for _, b := range bases {
+		a.bases = append(a.bases, strings.TrimRight(b, "/"))
+	}
+	a.set = newAgentSet(ctx, a, "in the generator, through the API and agent sockets of "+strings.Join(a.bases, ", "), len(creds), len(creds))
 	for i := range creds {
 		ws, _, err := a.dial(ctx, i, nil)
 		if err != nil {
@@ -91,10 +94,13 @@ func startAPIAgents(ctx context.Context, base string, creds []benchAgent, client
 	return a, nil
 }
 
+// base is the server agent i works on.
+func (a *apiAgents) base(i int) string { return a.bases[i%len(a.bases)] }
+
 // dial opens agent i's socket and says hello; from nil means live only.
 func (a *apiAgents) dial(ctx context.Context, i int, from *int64) (*websocket.Conn, agentsFrame, error) {
 	var welcome agentsFrame
-	wsURL := "ws" + strings.TrimPrefix(a.base, "http") + "/api/v1/realtime"
+	wsURL := "ws" + strings.TrimPrefix(a.base(i), "http") + "/api/v1/realtime"
 	ws, _, err := a.dialer.DialContext(ctx, wsURL, http.Header{"x-api-token": {a.creds[i].Token}})
 	if err != nil {
 		return nil, welcome, err
@@ -223,7 +229,7 @@ func (a *apiAgents) reply(ctx context.Context, k int, conv, clientID, text strin
 // post sends one command as agent k; 409 is errConflict.
 func (a *apiAgents) post(ctx context.Context, k int, path string, body any) error {
 	b, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+path, bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base(k)+path, bytes.NewReader(b))
 	if err != nil {
 		return err
 	}

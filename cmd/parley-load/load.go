@@ -33,7 +33,7 @@ type loadOpts struct {
 	Dial     int           // concurrent dials
 	PID      int           // server process for RSS (0: none)
 	Origin   string        // Origin header; defaults to the first URL
-	AgentURL string        // the server whose agents the generator runs (GET /bench/agents); defaults to the last URL
+	AgentURL string        // the server whose agents the generator runs (GET /bench/agents); defaults to the last URL. Several, comma-separated: the first lists the agents and they are spread over all (one database, so every token works everywhere)
 	Agents   int           // run at most this many of its agents (0: all)
 }
 
@@ -163,8 +163,10 @@ func runLoad(ctx context.Context, o loadOpts) (report, error) {
 	if o.AgentURL == "" {
 		o.AgentURL = o.URLs[len(o.URLs)-1]
 	}
-	if _, err := checkURL(o.AgentURL); err != nil {
-		return report{}, err
+	for _, u := range strings.Split(o.AgentURL, ",") {
+		if _, err := checkURL(u); err != nil {
+			return report{}, err
+		}
 	}
 	// Hard bound: whatever the server does, the run ends.
 	ctx, cancel := context.WithTimeout(ctx, o.Connect+o.Duration+time.Minute)
@@ -396,7 +398,8 @@ const maxAgents = 1000
 // startAgents runs the agents of o.AgentURL through the API, unless that
 // server runs its own in process, or has none (nil, nil).
 func (r *run) startAgents(ctx context.Context) (*apiAgents, error) {
-	base := strings.TrimRight(r.o.AgentURL, "/")
+	bases := strings.Split(r.o.AgentURL, ",")
+	base := strings.TrimRight(bases[0], "/")
 	var ba benchAgents
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/bench/agents", nil)
 	res, err := r.client.Do(req)
@@ -418,7 +421,7 @@ func (r *run) startAgents(ctx context.Context) (*apiAgents, error) {
 	case len(creds) > maxAgents:
 		return nil, fmt.Errorf("agents: %d, at most %d", len(creds), maxAgents)
 	}
-	a, err := startAPIAgents(ctx, base, creds, r.client, &r.dialer)
+	a, err := startAPIAgents(ctx, bases, creds, r.client, &r.dialer)
 	if err != nil {
 		return nil, fmt.Errorf("agents: %w", err)
 	}

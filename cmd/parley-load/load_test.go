@@ -85,6 +85,15 @@ func TestLoadTwoServers(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(t, rep, 20, "in the generator, through the API and agent sockets of "+b.URL())
+
+	// Agents behind a load balancer: B's agents spread over both servers
+	// (their tokens work on either: one database). Nothing lost either.
+	rep, err = runLoad(ctx, loadOpts{URLs: []string{a.URL(), b.URL()}, AgentURL: b.URL() + "," + a.URL(), Origin: "http://127.0.0.1",
+		Visitors: 20, Rate: 40, Duration: 3 * time.Second, Connect: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, rep, 20, "in the generator, through the API and agent sockets of "+b.URL()+", "+a.URL())
 }
 
 func check(t *testing.T, rep report, n int, where string) {

@@ -61,7 +61,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	site := fs.String("site", "", "site key (default: the bench server's, from /bench/stats)")
 	n := fs.Int("visitors", 100, "visitor sockets to open and hold")
 	chatters := fs.Int("chatters", 0, "visitors that run the playbook and chat (default all)")
-	agentURL := fs.String("agent-url", "", "the server whose agents (serve -agents M) the generator runs through its API (default: the last -url)")
+	agentURL := fs.String("agent-url", "", "the server whose agents (serve -agents M) the generator runs through its API (default: the last -url); several, comma-separated, spread the agents over them")
 	agents := fs.Int("agents", 0, "run at most this many of that server's agents (default all)")
 	dur := fs.Duration("duration", 20*time.Second, "length of the chat phase")
 	rate := fs.Float64("rate", 100, "visitor messages per second, all visitors together")
