@@ -21,12 +21,16 @@ import (
 // subscription: a client that falls DefaultBuffer frames behind is dropped
 // and resumes with its last event id.
 const (
-	agentWriteWait   = 10 * time.Second
-	agentPongWait    = 60 * time.Second
-	agentPingPeriod  = agentPongWait * 9 / 10
-	agentHelloWait   = 10 * time.Second
-	agentReadLimit   = 4 << 10
-	agentQueue       = livechat.DefaultBuffer
+	agentWriteWait  = 10 * time.Second
+	agentPongWait   = 60 * time.Second
+	agentPingPeriod = agentPongWait * 9 / 10
+	agentHelloWait  = 10 * time.Second
+	agentReadLimit  = 4 << 10
+	// An agent socket gets other servers' events in the bus's batches (up
+	// to 500 at once) and an admin gets every chat's: 256 frames dropped
+	// agents under load, who then reconnected and replayed in a loop. There
+	// are few agents, so each can have a deep queue (~0.5 MB).
+	agentQueue       = 4096
 	agentReplayPage  = 1000
 	agentReplayPages = 10 // beyond this, the client is told to reload instead
 	// CloseSlowClient tells a dropped client to reconnect with last_event.

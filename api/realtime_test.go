@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/parley/parley/livechat"
 	"github.com/parley/parley/schema"
 	"github.com/parley/parley/schema/schematest"
 )
@@ -181,5 +183,27 @@ func TestAgentSocketChecksOriginForCookies(t *testing.T) {
 	ws.Close()
 	if _, res, _ := websocket.DefaultDialer.Dial(u, nil); res == nil || res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("no credentials: %v", res)
+	}
+}
+
+// The PostgreSQL bus hands a server other servers' events in batches of up
+// to 500, all at once: an agent's socket must take such a burst without
+// being dropped as too slow (it was, with a 256-frame queue, and then
+// reconnected and replayed over and over under load).
+func TestAgentSocketTakesABurst(t *testing.T) {
+	e := newLiveEnv(t, schematest.SQLite(t), false)
+	ann := e.newAgent("ann")
+	as, _ := e.dialAgent(ann, nil)
+	const n = 2000
+	for i := 1; i <= n; i++ {
+		e.live.Hub().Publish(livechat.Frame{ConversationID: "c-burst", State: livechat.StateWaiting,
+			Agent: []byte(fmt.Sprintf(`{"type":"event","id":%d,"event":"conversation.updated","data":{"id":"c-burst"}}`, i))})
+	}
+	got := 0
+	for got < n {
+		f := as.next(func(f agentFrame) bool { return f.Event == "conversation.updated" })
+		if got++; f.ID != int64(got) {
+			t.Fatalf("frame %d has id %d", got, f.ID)
+		}
 	}
 }
