@@ -3,7 +3,9 @@
 # PostgreSQL and the generator share the cores, so each bench server is held
 # to CAP of a core by a cgroup (standing in for a machine of its own) and the
 # same overload is offered to one capped server, then to two on the same
-# PostgreSQL, agents spread over both as behind a load balancer.
+# PostgreSQL, agents spread over both as behind a load balancer. The quota is
+# per 10 ms period, so that a throttled server stalls for milliseconds, not
+# for most of the default 100 ms period.
 # Needs root and the cgroup v1 cpu controller (/sys/fs/cgroup/cpu) or cgroup
 # v2 (/sys/fs/cgroup/cpu.max). Loopback only. Results in /tmp/scale-results.
 set -u
@@ -15,10 +17,10 @@ out=/tmp/scale-results; mkdir -p $out; rm -f $out/*
 cap() { # name pid: hold pid to CAP% of a core
   if [ -d /sys/fs/cgroup/cpu ] && [ ! -f /sys/fs/cgroup/cpu.max ]; then
     local d=/sys/fs/cgroup/cpu/parley-$1
-    mkdir -p $d && echo 100000 > $d/cpu.cfs_period_us && echo $((CAP * 1000)) > $d/cpu.cfs_quota_us && echo $2 > $d/cgroup.procs
+    mkdir -p $d && echo 10000 > $d/cpu.cfs_period_us && echo $((CAP * 100)) > $d/cpu.cfs_quota_us && echo $2 > $d/cgroup.procs
   else
     local d=/sys/fs/cgroup/parley-$1
-    mkdir -p $d && echo "$((CAP * 1000)) 100000" > $d/cpu.max && echo $2 > $d/cgroup.procs
+    mkdir -p $d && echo "$((CAP * 100)) 10000" > $d/cpu.max && echo $2 > $d/cgroup.procs
   fi || { echo "cannot cap $1: need root and a cgroup cpu controller" >&2; exit 1; }
 }
 uncap() { for d in /sys/fs/cgroup/cpu/parley-* /sys/fs/cgroup/parley-*; do [ -d $d ] && rmdir $d; done 2>/dev/null; true; }
