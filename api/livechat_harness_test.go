@@ -120,6 +120,9 @@ func (e *liveEnv) newAgent(name string) agentUser {
 	if u, err = e.crm.SetUserStatus(e.ctx, u.ID, crm.StatusOnline); err != nil {
 		e.t.Fatal(err)
 	}
+	if err := e.live.AgentStatusChanged(e.ctx, u); err != nil { // as the api does: presence is cached
+		e.t.Fatal(err)
+	}
 	_, tok, err := e.crm.CreateToken(e.ctx, u.ID, "test")
 	if err != nil {
 		e.t.Fatal(err)

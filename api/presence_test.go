@@ -16,7 +16,9 @@ import (
 func TestInvisibleAgentTypingMakesThemOnlineInTheChat(t *testing.T) {
 	e := newLiveEnv(t, schematest.SQLite(t), false)
 	ivy := e.newAgent("ivy")
-	if _, err := e.crm.SetUserStatus(e.ctx, ivy.ID, crm.StatusInvisible); err != nil {
+	if u, err := e.crm.SetUserStatus(e.ctx, ivy.ID, crm.StatusInvisible); err != nil {
+		t.Fatal(err)
+	} else if err := e.live.AgentStatusChanged(e.ctx, u); err != nil {
 		t.Fatal(err)
 	}
 	vi := e.newVisitor()

@@ -82,6 +82,9 @@ func (f *fixture) agent(name, status string) crm.User {
 	if u, err = f.crm.SetUserStatus(f.ctx, u.ID, status); err != nil {
 		f.t.Fatal(err)
 	}
+	if err := f.s.AgentStatusChanged(f.ctx, u); err != nil { // as the api does: presence is cached
+		f.t.Fatal(err)
+	}
 	return u
 }
 

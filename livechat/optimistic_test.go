@@ -1,10 +1,13 @@
 package livechat_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/parley/parley/crm"
 	"github.com/parley/parley/livechat"
@@ -201,4 +204,56 @@ func TestPresenceCachedAndInvalidated(t *testing.T) {
 			t.Fatalf("after going offline: online %d %v, want 0 at once", n, err)
 		}
 	})
+}
+
+// TestPresenceChangeReachesOtherServers: a status change made on server B
+// empties server A's presence cache through the bus, long before A's TTL.
+func TestPresenceChangeReachesOtherServers(t *testing.T) {
+	db := schematest.Postgres(t) // skips without PARLEY_TEST_POSTGRES
+	ctx := context.Background()
+	m, err := crm.New(ctx, crm.Opts{DB: db, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var servers []*livechat.Service
+	for i := 0; i < 2; i++ {
+		bus, err := livechat.NewPGBus(ctx, livechat.PGBusOpts{DB: db, PollInterval: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { bus.Close() })
+		s, err := livechat.New(ctx, livechat.Opts{DB: db, CRM: m, Bus: bus, PresenceTTL: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		servers = append(servers, s)
+	}
+	a, b := servers[0], servers[1]
+	if n, err := a.AgentsOnline(ctx, ""); err != nil || n != 0 {
+		t.Fatalf("A before: %d %v", n, err)
+	}
+	u, err := m.CreateUser(ctx, crm.UserInput{Name: "Ann", Email: "ann@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err = m.SetUserStatus(ctx, u.ID, crm.StatusOnline); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AgentStatusChanged(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n, err := a.AgentsOnline(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server A still counts nobody online 5 s after B's status change (its cache was not emptied)")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -432,7 +432,9 @@ func TestBrowserTriggerButtonsAgentAndRating(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.crm.SetUserStatus(s.ctx, agent.ID, "online"); err != nil {
+	if u, err := s.crm.SetUserStatus(s.ctx, agent.ID, "online"); err != nil {
+		t.Fatal(err)
+	} else if err := s.live.AgentStatusChanged(s.ctx, u); err != nil {
 		t.Fatal(err)
 	}
 	ctx := browser(t, 1280, 860)
