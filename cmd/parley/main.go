@@ -252,6 +252,12 @@ func ensureAdmin(ctx context.Context, m *crm.Manager, stdout io.Writer) error {
 		pw = crm.GeneratePassword()
 	}
 	if _, err := m.CreateUser(ctx, crm.UserInput{Name: "Admin", Email: email, Password: pw, Role: crm.RoleAdmin}); err != nil {
+		// Several servers started at once on an empty database: one of
+		// them creates the admin (the unique email decides), the others
+		// find it there and carry on without printing a password.
+		if _, gerr := m.GetUserByEmail(ctx, email); gerr == nil {
+			return nil
+		}
 		return fmt.Errorf("create first admin: %w", err)
 	}
 	fmt.Fprintf(stdout, "\n  First start: created the admin account\n    email:    %s\n    password: %s\n  (shown once; add more with `parley user add`)\n\n", email, pw)
