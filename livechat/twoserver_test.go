@@ -127,3 +127,63 @@ func TestTwoServers(t *testing.T) {
 	t.Logf("A: %+v", c.buses[0].Stats())
 	t.Logf("B: %+v", c.buses[1].Stats())
 }
+
+// TestTypingCrossesServers: typing is published, not stored, so it crosses
+// servers in the notification itself: the visitor typing on A reaches the
+// agent's subscription on B, the agent typing on B reaches the visitor on A.
+func TestTypingCrossesServers(t *testing.T) {
+	c := newPGCluster(t, 2)
+	a, b := c.servers[0], c.servers[1]
+	agent := c.agent("Bo")
+	v, _, err := a.CreateVisitor(c.ctx, c.site.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := a.Start(c.ctx, v, "live-chat", livechat.PageInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, val := range []string{"Ada", "ada@example.com", "Acme"} {
+		if _, err := a.Answer(c.ctx, v, livechat.AnswerInput{ClientID: fmt.Sprintf("f-%d", i), Card: "contact", Field: i, Value: val}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Assign(c.ctx, conv.ID, agent.ID, agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	agents := b.Hub().SubscribeAgents(1024)
+	defer agents.Close()
+	vsub := a.Hub().SubscribeVisitor(v.ID, 1024)
+	defer vsub.Close()
+
+	if err := a.Typing(c.ctx, v, "I would like a quo"); err != nil {
+		t.Fatal(err)
+	}
+	waitFrame(t, "visitor typing on B", agents, func(f livechat.Frame) bool {
+		return f.ConversationID == conv.ID && strings.Contains(string(f.Agent), `"visitor.typing"`) && strings.Contains(string(f.Agent), "I would like a quo")
+	})
+	if err := b.AgentTyping(c.ctx, conv.ID, agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFrame(t, "agent typing on A", vsub, func(f livechat.Frame) bool {
+		return strings.Contains(string(f.Visitor), `"type":"typing"`) && strings.Contains(string(f.Visitor), "Bo")
+	})
+}
+
+func waitFrame(t *testing.T, what string, sub *livechat.Subscription, ok func(livechat.Frame) bool) {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case f, open := <-sub.C:
+			if !open {
+				t.Fatalf("%s: subscription closed", what)
+			}
+			if ok(f) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("%s: nothing within 5 s", what)
+		}
+	}
+}
