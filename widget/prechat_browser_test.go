@@ -39,6 +39,9 @@ func TestBrowserPreChatRequired(t *testing.T) {
 		chromedp.Click(js("button.l")),
 		until(has(".p.open")),
 		until(has(".pc #pw-pc-person-name")),
+		// The form focuses its first field once shown; typing before that
+		// lands wherever the focus was (a loaded machine made this flaky).
+		until(`document.querySelector("#parley-widget")?.shadowRoot?.activeElement?.id == "pw-pc-person-name"`),
 		into(&label, chromedp.Text(js(`.pc label[for="pw-pc-person-email"]`))),
 		eval(&emailType, shadow("#pw-pc-person-email")+".type"),
 		eval(&blocked, shadow(".cf input")+".disabled"),

@@ -56,7 +56,8 @@ type report struct {
 	DurationSeconds   float64       `json:"chat_seconds"`
 	VisitorToAgent    latencyReport `json:"latency_visitor_to_agent"`
 	AgentToVisitor    latencyReport `json:"latency_agent_to_visitor"`
-	Lost              int64         `json:"lost"`
+	Lost              int64         `json:"lost"` // acked by the server, yet not in its database: a real loss
+	Late              int64         `json:"late"` // stored, but not delivered both ways within the drain (an overloaded server)
 	Duplicated        int64         `json:"duplicated"`
 	OutOfOrder        int64         `json:"out_of_order"`
 	Errors            int64         `json:"errors"`
@@ -373,15 +374,28 @@ func runLoad(ctx context.Context, o loadOpts) (report, error) {
 	if where == nil {
 		rep.AgentsRan = "nowhere: no agents (serve -agents M)"
 	}
-	// Lost, per conversation: a message sent without a reply back, or
-	// (when agents reported) one that never reached an agent.
+	// Short, per conversation: a message sent without a reply back, or
+	// (when agents reported) one that never reached an agent. The server's
+	// database tells which of those it stored (late: the server was behind)
+	// and which it acked but does not have (lost).
 	for _, v := range live {
 		sent := v.sent.Load()
 		short := sent - v.replies.Load()
 		if rep.Agents != nil {
 			short = max(short, sent-perConv[v.conv])
 		}
-		rep.Lost += max(0, short)
+		if short <= 0 {
+			continue
+		}
+		stored, err := r.stored(ctx, v.conv)
+		if err != nil {
+			rep.Lost += short // cannot tell: count the worst
+			r.fail(fmt.Errorf("stored messages of %s: %w", v.conv, err))
+			continue
+		}
+		lost := max(0, v.acked.Load()-stored)
+		rep.Lost += lost
+		rep.Late += max(0, short-lost)
 	}
 	for i := range rep.Agents {
 		rep.Agents[i].PerConv = nil // used up; the report stays short
@@ -390,6 +404,26 @@ func runLoad(ctx context.Context, o loadOpts) (report, error) {
 		rep.MessagesPerSec = float64(rep.AgentReceivedMsgs+rep.Replies) / rep.DurationSeconds
 	}
 	return rep, nil
+}
+
+// stored is how many visitor messages of conversation conv the server's
+// database holds (GET /bench/stored/ID; every server reads the same one).
+func (r *run) stored(ctx context.Context, conv string) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(r.o.URLs[0], "/")+"/bench/stored/"+url.PathEscape(conv), nil)
+	res, err := r.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	var out struct {
+		VisitorMessages int64 `json:"visitor_messages"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("%s: %v", res.Status, err)
+	}
+	return out.VisitorMessages, nil
 }
 
 // maxAgents bounds the agents one generator runs.

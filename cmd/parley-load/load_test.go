@@ -114,8 +114,8 @@ func check(t *testing.T, rep report, n int, where string) {
 	if rep.AgentReceivedMsgs != rep.Sent || rep.Replies != rep.Sent {
 		t.Errorf("%d sent, %d reached the agents, %d replies reached the visitors", rep.Sent, rep.AgentReceivedMsgs, rep.Replies)
 	}
-	if rep.Lost != 0 || rep.Duplicated != 0 || rep.OutOfOrder != 0 {
-		t.Errorf("lost %d, duplicated %d, out of order %d", rep.Lost, rep.Duplicated, rep.OutOfOrder)
+	if rep.Lost != 0 || rep.Late != 0 || rep.Duplicated != 0 || rep.OutOfOrder != 0 {
+		t.Errorf("lost %d, late %d, duplicated %d, out of order %d", rep.Lost, rep.Late, rep.Duplicated, rep.OutOfOrder)
 	}
 	if rep.Errors != 0 || rep.AgentErrors != 0 {
 		t.Errorf("%d visitor errors (%s), %d agent errors", rep.Errors, rep.FirstError, rep.AgentErrors)

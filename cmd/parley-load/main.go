@@ -26,8 +26,10 @@
 // Memory per connection is the growth of the server's Go heap-in-use plus
 // stacks (from /bench/stats, after a GC) while N idle visitor sockets are
 // open, divided by N; with -pid also the growth of its RSS
-// (/proc/PID/statm). The exit status is 3 on any lost, duplicated or
-// reordered message.
+// (/proc/PID/statm). A message without its reply at the end is checked
+// against the database: stored means late (the server fell behind), acked
+// but not stored means lost. The exit status is 3 on any lost, duplicated
+// or reordered message, 4 when some were only late.
 package main
 
 import (
@@ -88,6 +90,9 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	if rep.Lost > 0 || rep.Duplicated > 0 || rep.OutOfOrder > 0 {
 		return 3
 	}
+	if rep.Late > 0 {
+		return 4 // nothing lost, but the server fell behind
+	}
 	return 0
 }
 
@@ -109,7 +114,7 @@ func printTable(w io.Writer, r report) {
 	row("messages/s delivered", fmt.Sprintf("%.0f", r.MessagesPerSec))
 	row("visitor→agent", lat(r.VisitorToAgent))
 	row("agent→visitor", lat(r.AgentToVisitor))
-	row("lost / duplicated / out of order", fmt.Sprintf("%d / %d / %d", r.Lost, r.Duplicated, r.OutOfOrder))
+	row("lost / late / duplicated / out of order", fmt.Sprintf("%d / %d / %d / %d", r.Lost, r.Late, r.Duplicated, r.OutOfOrder))
 	var reconnects int64
 	for _, a := range r.Agents {
 		reconnects += a.Reconnects

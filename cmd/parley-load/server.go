@@ -235,6 +235,20 @@ func (b *benchServer) mountBench(r *gin.Engine, _ gin.HandlerFunc) {
 	r.GET("/bench/agents", func(c *gin.Context) {
 		c.JSON(http.StatusOK, benchAgents{InProcess: b.agents != nil, Agents: append([]benchAgent{}, b.creds...)})
 	})
+	r.GET("/bench/stored/:conv", func(c *gin.Context) { // what the generator's lost check compares with
+		evs, err := b.live.Events(c.Request.Context(), c.Param("conv"), 0, false)
+		if err != nil {
+			c.JSON(http.StatusInternalServerError, gin.H{"error": err.Error()})
+			return
+		}
+		n := 0
+		for _, e := range evs {
+			if e.Kind == livechat.KindVisitorMessage {
+				n++
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"visitor_messages": n})
+	})
 	r.GET("/bench/pprof/", gin.WrapF(pprof.Index))
 	r.GET("/bench/pprof/profile", gin.WrapF(pprof.Profile))
 	r.GET("/bench/pprof/:profile", func(c *gin.Context) { pprof.Handler(c.Param("profile")).ServeHTTP(c.Writer, c.Request) })
