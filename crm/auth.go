@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,6 +124,7 @@ func (m *Manager) UserByToken(ctx context.Context, secret string) (User, int64, 
 	var row struct {
 		TokenID  int64        `db:"token_id"`
 		LastUsed sql.NullTime `db:"token_last_used"`
+		GroupIDs string       `db:"group_ids"`
 		User
 	}
 	if err := m.q.GetContext(ctx, &row, m.sql.Get("get-token-user"), hashSecret(secret)); err != nil {
@@ -143,8 +146,9 @@ func (m *Manager) UserByToken(ctx context.Context, secret string) (User, int64, 
 		}
 	}
 	u := row.User
-	if err := m.fillGroups(ctx, []*User{&u}); err != nil {
-		return User{}, 0, err
+	var err error
+	if u.Groups, err = parseIDs(row.GroupIDs); err != nil {
+		return User{}, 0, fmt.Errorf("token user groups: %w", err)
 	}
 	return u, row.TokenID, nil
 }
@@ -184,6 +188,7 @@ func (m *Manager) GetSession(ctx context.Context, id string) (Session, error) {
 	var row struct {
 		CSRFToken string    `db:"csrf_token"`
 		ExpiresAt time.Time `db:"expires_at"`
+		GroupIDs  string    `db:"group_ids"`
 		User
 	}
 	if err := m.q.GetContext(ctx, &row, m.sql.Get("get-session"), hashSecret(id), m.nowUTC()); err != nil {
@@ -196,8 +201,9 @@ func (m *Manager) GetSession(ctx context.Context, id string) (Session, error) {
 		return Session{}, ErrBadCredentials
 	}
 	u := row.User
-	if err := m.fillGroups(ctx, []*User{&u}); err != nil {
-		return Session{}, err
+	var err error
+	if u.Groups, err = parseIDs(row.GroupIDs); err != nil {
+		return Session{}, fmt.Errorf("session user groups: %w", err)
 	}
 	return Session{ID: id, CSRFToken: row.CSRFToken, ExpiresAt: row.ExpiresAt, User: u}, nil
 }
@@ -217,3 +223,21 @@ func (s Session) CheckCSRF(token string) bool {
 
 // GeneratePassword makes a random password for `parley user add` without --password.
 func GeneratePassword() string { return randomToken(15) }
+
+// parseIDs reads the comma-separated ids string_agg made, sorted; "" is
+// none.
+func parseIDs(s string) ([]int64, error) {
+	ids := []int64{}
+	for _, f := range strings.Split(s, ",") {
+		if f == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}

@@ -3,6 +3,7 @@ package crm_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -74,9 +75,18 @@ func TestUsersGroupsTokensSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The caller's groups come with the token in one statement: in two
+		// groups, the ids sorted; in none, an empty list.
+		support, err := m.CreateGroup(ctx, crm.GroupInput{Name: ptr("Support"), UserIDs: &[]int64{bob.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		u, tid, err := m.UserByToken(ctx, secret)
 		if err != nil || u.ID != bob.ID || tid != tok.ID {
 			t.Fatalf("UserByToken = %v %v %v", u.ID, tid, err)
+		}
+		if want := []int64{sales.ID, support.ID}; !slices.Equal(u.Groups, want) {
+			t.Fatalf("token user groups %v, want %v", u.Groups, want)
 		}
 		if _, _, err := m.UserByToken(ctx, secret+"x"); !errors.Is(err, crm.ErrBadCredentials) {
 			t.Fatalf("bad token: %v", err)
@@ -93,6 +103,9 @@ func TestUsersGroupsTokensSessions(t *testing.T) {
 		got, err := m.GetSession(ctx, s.ID)
 		if err != nil || got.User.ID != ann.ID || !got.CheckCSRF(s.CSRFToken) || got.CheckCSRF("") || got.CheckCSRF("x") {
 			t.Fatalf("GetSession = %+v %v", got, err)
+		}
+		if annNow, _ := m.GetUser(ctx, ann.ID); !slices.Equal(got.User.Groups, annNow.Groups) || got.User.Groups == nil {
+			t.Fatalf("session user groups %v, want %v", got.User.Groups, annNow.Groups)
 		}
 		if err := m.DeleteSession(ctx, s.ID); err != nil {
 			t.Fatal(err)
