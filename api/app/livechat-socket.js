@@ -1,6 +1,8 @@
 // The agent socket client: hello with the last event seen, replay, live
 // events, and reconnection with backoff that resumes where it stopped (the
 // server drops a client that falls behind; it comes back by last_event).
+const RESUME_MARGIN = 500; // event ids replayed again on a reconnect (see onopen)
+
 export function connectAgentSocket({ onEvent, onState = () => {}, onReset = () => {} }) {
   let ws = null;
   let lastEvent = null; // null: a fresh page, which loads folders over REST
@@ -13,7 +15,11 @@ export function connectAgentSocket({ onEvent, onState = () => {}, onReset = () =
     onState("connecting");
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     ws = new WebSocket(`${proto}//${location.host}/api/v1/realtime`);
-    ws.onopen = () => ws.send(JSON.stringify({ type: "hello", last_event: lastEvent }));
+    // Resume a little before the last id seen: ids are taken when events are
+    // written, and concurrent writes (several servers, several chats) can
+    // commit out of id order, so an event with a lower id may still have
+    // been on its way. What comes twice is dropped by `seen`.
+    ws.onopen = () => ws.send(JSON.stringify({ type: "hello", last_event: lastEvent === null ? null : Math.max(0, lastEvent - RESUME_MARGIN) }));
     ws.onmessage = (m) => {
       let f;
       try { f = JSON.parse(m.data); } catch { return; }
