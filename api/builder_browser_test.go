@@ -485,3 +485,76 @@ func TestBrowserBuilderHundredCards(t *testing.T) {
 	u.click(`button[name=fit]`)
 	shot(ctx, t, "hundred-fit")
 }
+
+// TestBrowserBuilderUndoRedo: graph and inspector edits are undone and
+// redone one step at a time, typing in one field being one step, and what
+// is redone is saved like any edit.
+func TestBrowserBuilderUndoRedo(t *testing.T) {
+	e, ctx := builderSession(t)
+	u := ui{t, ctx}
+	u.do(chromedp.Click(chromedp.CSS(`button[name=new-playbook]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-template=qualifier]`)),
+		chromedp.Click(chromedp.CSS(`[data-template=qualifier]`)),
+		chromedp.Click(chromedp.CSS(`button[name=create]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.bg-node[data-card=capture]`)))
+	num := func(js string) int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	str := func(js string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	cards := func() int { return num(`Object.keys(window.__builder.state.m.doc.cards).length`) }
+	key := func(k string, shift bool) {
+		u.do(eval(fmt.Sprintf(`document.activeElement && document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent("keydown", {key: %q, ctrlKey: true, shiftKey: %v, bubbles: true}))`, k, shift)))
+	}
+	n := cards()
+	if n < 3 || str(`String(document.querySelector("button[name=undo]").disabled)`) != "true" {
+		t.Fatalf("%d cards from the template, undo enabled before any edit", n)
+	}
+	id := u.addCard("message")
+	u.typeIn(`.bf-form [data-path=text]`, "Hello there")
+	textOf := func() string {
+		return str(`(window.__builder.state.m.doc.cards[` + jsq(id) + `] || {}).text ?? "(no card)"`)
+	}
+	if cards() != n+1 || textOf() != "Hello there" {
+		t.Fatalf("after adding and typing: %d cards, text %q", cards(), textOf())
+	}
+
+	key("z", false) // the typing, all of it
+	if cards() != n+1 || textOf() != "New message" {
+		t.Fatalf("first undo: %d cards, text %q, want %d and the new card's text", cards(), textOf(), n+1)
+	}
+	key("z", false) // the card
+	if cards() != n || textOf() != "(no card)" {
+		t.Fatalf("second undo: %d cards, text %q, want %d and no card", cards(), textOf(), n)
+	}
+	if str(`String(document.querySelector("button[name=undo]").disabled)`) != "true" {
+		t.Fatal("undo is still enabled with nothing left to undo")
+	}
+	key("z", true) // redo: the card
+	if cards() != n+1 || textOf() != "New message" {
+		t.Fatalf("redo: %d cards, text %q", cards(), textOf())
+	}
+	u.click(`button[name=redo]`) // redo: the typing
+	if textOf() != "Hello there" {
+		t.Fatalf("second redo: text %q", textOf())
+	}
+	if str(`String(document.querySelector("button[name=redo]").disabled)`) != "true" {
+		t.Fatal("redo is still enabled at the newest state")
+	}
+	u.settle()
+	pb := e.asAdmin("GET", "/api/v1/playbooks/"+str(`String(window.__builder.state.pb.id)`), nil)
+	if pb.Status != 200 || !strings.Contains(string(pb.Raw), "Hello there") {
+		t.Fatalf("the saved draft lacks the redone text: %d %.300s", pb.Status, pb.Raw)
+	}
+}

@@ -75,7 +75,9 @@ export async function mount(el, { api }) {
   const viewYAML = h("button", { type: "button", class: "b-seg", name: "view-yaml" }, "YAML");
   const probBtn = h("button", { type: "button", class: "b-probbtn", name: "problems" });
   const publishBtn = h("button", { type: "button", class: "btn primary", name: "publish" }, "Publish");
-  const bar = h("div", { class: "b-bar" }, title, status, h("div", { class: "b-spacer" }), h("div", { class: "b-segs", role: "tablist", "aria-label": "View" }, viewGraph, viewYAML), probBtn, publishBtn);
+  const undoBtn = h("button", { type: "button", class: "btn b-hist", name: "undo", title: "Undo (Ctrl+Z)", "aria-label": "Undo" }, "↶");
+  const redoBtn = h("button", { type: "button", class: "btn b-hist", name: "redo", title: "Redo (Ctrl+Shift+Z)", "aria-label": "Redo" }, "↷");
+  const bar = h("div", { class: "b-bar" }, title, status, h("div", { class: "b-spacer" }), undoBtn, redoBtn, h("div", { class: "b-segs", role: "tablist", "aria-label": "View" }, viewGraph, viewYAML), probBtn, publishBtn);
   const canvas = h("div", { class: "b-canvas" });
   const zoomIn = h("button", { type: "button", title: "Zoom in", "aria-label": "Zoom in" }, "+");
   const zoomOut = h("button", { type: "button", title: "Zoom out", "aria-label": "Zoom out" }, "−");
@@ -120,8 +122,44 @@ export async function mount(el, { api }) {
     rerender: () => later(renderInspector, 0),
   };
 
+  // ---- undo ----
+  // Every change to the document from the graph and the inspector goes
+  // through edit(), which first keeps the document as it was: Undo (Ctrl+Z)
+  // and Redo (Ctrl+Shift+Z, Ctrl+Y) step through those. Typing in one field
+  // is one step, not one per key: an edit from the same field within a
+  // second of the previous one joins it. A document replaced from the YAML
+  // view starts a new history (the textarea has its own undo).
+  const hist = { undo: [], redo: [], at: 0, field: null };
+  const snap = () => ({ m: structuredClone({ doc: st.m.doc, order: st.m.order }), selected: st.selected });
+  function remember() {
+    const a = document.activeElement;
+    const field = a && a.matches && a.matches("input, textarea, select") ? a : null;
+    const now = Date.now();
+    if (field && field === hist.field && now - hist.at < 1000) { hist.at = now; return; }
+    hist.undo.push(snap());
+    if (hist.undo.length > 200) hist.undo.shift();
+    hist.redo = [];
+    hist.at = now; hist.field = field;
+  }
+  function forget() { hist.undo = []; hist.redo = []; hist.field = null; }
+  function restore(from, to) {
+    if (!st.m || !from.length) return;
+    to.push(snap());
+    const s = from.pop();
+    st.m = s.m;
+    st.selected = s.selected && st.m.doc.cards[s.selected] ? s.selected : null;
+    hist.field = null;
+    st.dirty = true; st.rev++; st.yamlText = null;
+    renderInspector(); redrawGraph(); scheduleSync(); renderBar();
+  }
+  const undo = () => restore(hist.undo, hist.redo);
+  const redo = () => restore(hist.redo, hist.undo);
+  undoBtn.addEventListener("click", undo);
+  redoBtn.addEventListener("click", redo);
+
   function edit(fn, opts = {}) {
     if (!st.m) return;
+    remember();
     fn();
     st.dirty = true;
     st.rev++;
@@ -180,7 +218,7 @@ export async function mount(el, { api }) {
       }
       if (seq !== st.seq || pbID !== st.pb.id) return;
       st.yamlBroken = false;
-      if (st.yamlText !== null) { st.m = M.fromConvert(res); }
+      if (st.yamlText !== null) { st.m = M.fromConvert(res); forget(); }
       st.yaml = res.yaml;
       if (st.view === "yaml" && st.yamlText === null && document.activeElement !== yamlArea) yamlArea.value = res.yaml;
       st.problems = res.problems;
@@ -242,6 +280,8 @@ export async function mount(el, { api }) {
     const upToDate = !st.dirty && st.live !== null && st.live === st.pb.draft;
     publishBtn.disabled = !st.valid || st.yamlBroken || st.saving || upToDate;
     publishBtn.textContent = upToDate ? "Published ✓" : "Publish";
+    undoBtn.disabled = !hist.undo.length || st.view !== "graph";
+    redoBtn.disabled = !hist.redo.length || st.view !== "graph";
     publishBtn.title = upToDate ? "The live version is this draft" : publishBtn.disabled ? "Fix the problems to publish" : "Publish the draft as a new version";
     viewGraph.disabled = st.yamlBroken && st.view === "yaml";
     viewGraph.title = viewGraph.disabled ? "Fix the YAML errors to see the graph" : "";
@@ -458,6 +498,7 @@ export async function mount(el, { api }) {
     let pb;
     try { pb = await api("GET", `/playbooks/${id}`); } catch (err) { say(err.message, true); return; }
     history.replaceState(null, "", `/app/playbooks/${pb.id}`);
+    forget();
     Object.assign(st, { pb, selected: null, dirty: false, note: "", problems: [], valid: true, yamlBroken: false, yamlText: null, tab: st.tab === "versions" || st.tab === "preview" ? st.tab : "card" });
     st.seq++;
     st.live = null;
@@ -547,8 +588,15 @@ export async function mount(el, { api }) {
   if (st.list.length) await open(st.list.some((p) => p.id === want) ? want : st.list[0].id);
 
   const onKey = (ev) => {
-    if (st.view !== "graph" || !st.selected) return;
-    if (ev.target.closest && ev.target.closest("input, textarea, select")) return;
+    if (st.view !== "graph") return;
+    const inField = ev.target.closest && ev.target.closest("input, textarea, select");
+    const k = ev.key.toLowerCase();
+    if ((ev.ctrlKey || ev.metaKey) && (k === "z" || k === "y") && !inField) { // in a field, the browser undoes the typing
+      ev.preventDefault();
+      if (k === "y" || ev.shiftKey) redo(); else undo();
+      return;
+    }
+    if (!st.selected || inField) return;
     if (ev.key === "Delete" || ev.key === "Backspace") { const id = st.selected; if (confirm(`Delete card "${id}"?`)) edit(() => M.deleteCard(st.m, id), { select: null }); }
   };
   document.addEventListener("keydown", onKey);
