@@ -58,6 +58,7 @@ const views = {
   livechat: { label: "Live chat", load: () => import("./livechat.js") },
   crm: { label: "CRM", load: () => import("./crm.js") },
   playbooks: { label: "Playbooks", load: () => import("./builder.js") },
+  settings: { label: "Settings", load: () => import("./settings.js") },
 };
 
 let unmount = null;
