@@ -46,7 +46,7 @@ func (s *Server) conversationRoutes() []route {
 			query:   []param{{"online", "boolean", "only visitors seen in the last 5 minutes (default: the last 24 hours)"}, {"limit", "integer", "at most this many (default 100, max 500)"}},
 			handler: s.listVisitors},
 		{method: "GET", path: "/api/v1/realtime", access: agent, tag: "realtime", summary: "The agent socket (WebSocket upgrade): send {type: hello, last_event}, receive the visible events since then, then live", resp: okResult{}, handler: s.agentSocket},
-	}, s.savedReplyRoutes()...)
+	}, append(s.savedReplyRoutes(), s.settingsRoutes()...)...)
 }
 
 // okResult answers commands that return nothing else.

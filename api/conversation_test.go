@@ -471,3 +471,39 @@ func TestAutoReturnUnanswered(t *testing.T) {
 		}
 	})
 }
+
+// Admins set the auto-return delay over the API; agents may not; bad values
+// name the field; the loop's round uses what was set.
+func TestLiveChatSettingsAPI(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		e := newLiveEnv(t, db, false)
+		ann := e.newAgent("ann")
+		expect(t, e.as(ann, "GET", "/api/v1/livechat/settings", nil), 403)
+		expect(t, e.as(ann, "PATCH", "/api/v1/livechat/settings", map[string]any{"auto_return_seconds": 120}), 403)
+		r := e.asAdmin("GET", "/api/v1/livechat/settings", nil)
+		expect(t, r, 200)
+		if !strings.Contains(string(r.Body.Data), `"auto_return_seconds":0`) {
+			t.Fatalf("default settings %s", r.Body.Data)
+		}
+		r = e.asAdmin("PATCH", "/api/v1/livechat/settings", map[string]any{"auto_return_seconds": 10})
+		if expect(t, r, 422); !r.hasField("auto_return_seconds") {
+			t.Fatalf("too short a delay: %s", r.Raw)
+		}
+		if r = e.asAdmin("PATCH", "/api/v1/livechat/settings", map[string]any{"auto_return_seconds": "soon"}); r.Status != 422 || !r.hasField("auto_return_seconds") {
+			t.Fatalf("a string delay: %s", r.Raw)
+		}
+		expect(t, e.asAdmin("PATCH", "/api/v1/livechat/settings", map[string]any{"auto_return_seconds": 120}), 200)
+		r = e.asAdmin("GET", "/api/v1/livechat/settings", nil)
+		if !strings.Contains(string(r.Body.Data), `"auto_return_seconds":120`) {
+			t.Fatalf("settings after the change %s", r.Body.Data)
+		}
+		vi := e.newVisitor()
+		c := vi.startLiveChat("Vera", "vera@example.com", "")
+		expect(t, e.as(ann, "POST", "/api/v1/conversations/"+c.ID+"/assign", map[string]any{"user_id": ann.ID}), 200)
+		vi.say("hello?")
+		e.clock.Advance(3 * time.Minute)
+		if n, err := e.live.AutoReturnRound(e.ctx); err != nil || n != 1 {
+			t.Fatalf("round after 3 min with a 2 min setting: %d %v", n, err)
+		}
+	})
+}

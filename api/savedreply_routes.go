@@ -60,3 +60,26 @@ func (s *Server) deleteSavedReply(c *gin.Context) {
 	err = s.live.DeleteSavedReply(c.Request.Context(), id)
 	s.respond(c, http.StatusOK, idResult{ID: id}, err)
 }
+
+// settingsRoutes: how live chat behaves in the workspace (admins).
+func (s *Server) settingsRoutes() []route {
+	return []route{
+		{method: "GET", path: "/api/v1/livechat/settings", access: admin, tag: "settings", summary: "Live chat settings (auto-return)", resp: livechat.Settings{}, handler: s.getLiveSettings},
+		{method: "PATCH", path: "/api/v1/livechat/settings", access: admin, tag: "settings", summary: "Change live chat settings; auto_return_seconds: 0 (never) or 60–86400", body: livechat.SettingsPatch{}, resp: livechat.Settings{}, handler: s.patchLiveSettings},
+	}
+}
+
+func (s *Server) getLiveSettings(c *gin.Context) {
+	st, err := s.live.Settings(c.Request.Context())
+	s.respond(c, http.StatusOK, st, err)
+}
+
+func (s *Server) patchLiveSettings(c *gin.Context) {
+	var in livechat.SettingsPatch
+	if err := bindJSON(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	st, err := s.live.UpdateSettings(c.Request.Context(), in)
+	s.respond(c, http.StatusOK, st, err)
+}

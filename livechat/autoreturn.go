@@ -7,10 +7,42 @@ import (
 	"time"
 )
 
+// RunAutoReturnSettings is the auto-return loop `parley serve` runs: every
+// check (default 10 s) it reads the live chat settings (settings.go), so an
+// admin's change applies on every server within one round, and when the
+// delay is set gives back the chats overdue by it (ReturnUnanswered).
+func (s *Service) RunAutoReturnSettings(ctx context.Context, check time.Duration) error {
+	if check <= 0 {
+		check = 10 * time.Second
+	}
+	t := time.NewTicker(check)
+	defer t.Stop()
+	for {
+		if _, err := s.AutoReturnRound(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("livechat: auto-return", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// AutoReturnRound is one round of RunAutoReturnSettings: how many chats it
+// gave back (none while auto-return is off).
+func (s *Service) AutoReturnRound(ctx context.Context) (int, error) {
+	st, err := s.Settings(ctx)
+	if err != nil || st.AutoReturnSeconds <= 0 {
+		return 0, err
+	}
+	return s.ReturnUnanswered(ctx, time.Duration(st.AutoReturnSeconds)*time.Second)
+}
+
 // RunAutoReturn gives chats back to the queue when their assignee has not
 // answered the visitor within after, checking every check (default a
-// tenth of after, at least a second), until ctx ends. It is the optional
-// setting of livechat.md; cmd/parley starts it only when configured.
+// tenth of after, at least a second), until ctx ends: a fixed delay, for
+// tests and tools; the server runs RunAutoReturnSettings.
 //
 // Nothing in memory decides: each round reads the overdue chats from the
 // database and unassigns each with a conditional update on its holder, so

@@ -270,7 +270,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	dbURL := dbFlag(fs)
 	addr := fs.String("addr", envOr("PARLEY_ADDR", ":8080"), "listen address")
 	demo := fs.Bool("demo", false, "seed the demo workspace (site, users, sample playbooks) if missing")
-	autoReturn := fs.Duration("auto-return", envDuration("PARLEY_AUTO_RETURN"), "return a chat to the queue when its assignee has not replied for this long (0: never)")
+	autoReturn := fs.Duration("auto-return", envDuration("PARLEY_AUTO_RETURN"), "a new workspace's auto-return: give a chat back to the queue when its assignee has not replied for this long (1m–24h; then changed in Settings)")
 	secure := fs.Bool("secure-cookies", os.Getenv("PARLEY_SECURE_COOKIES") == "true", "always set the Secure flag on session cookies")
 	if _, err := parseFlags(fs, args); err != nil {
 		return 2
@@ -319,12 +319,18 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	// Background loops: each decides through the database (conditional
 	// updates on rows), so several servers can run them side by side.
+	// The auto-return delay is a setting admins change in the app (Settings,
+	// Live chat); --auto-return only gives a new workspace its first value.
+	if *autoReturn > 0 {
+		if err := live.SeedAutoReturn(ctx, *autoReturn); err != nil {
+			fmt.Fprintln(stderr, "parley serve: --auto-return:", err)
+			return 2
+		}
+	}
 	loops := map[string]func(context.Context) error{
 		"live chat timers": live.Run,
 		"working hours":    live.RunWorkingHours,
-	}
-	if *autoReturn > 0 {
-		loops["auto-return"] = func(ctx context.Context) error { return live.RunAutoReturn(ctx, *autoReturn, 0) }
+		"auto-return":      func(ctx context.Context) error { return live.RunAutoReturnSettings(ctx, 0) },
 	}
 	for name, loop := range loops {
 		go func() {
