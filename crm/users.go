@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/parley/parley/schema"
 )
 
 // Roles and statuses of users.
@@ -363,6 +365,31 @@ func (m *Manager) fillGroups(ctx context.Context, us []*User) error {
 	return nil
 }
 
+// keepAnAdmin refuses to demote or deactivate user id when no other active
+// admin would be left: nobody could manage the workspace any more. The
+// admins' rows are locked first on PostgreSQL, so of two admins demoting
+// each other at once the second sees the first's change and is refused.
+func (m *Manager) keepAnAdmin(ctx context.Context, id int64, patch UserPatch) error {
+	q := m.sql.Get("active-admins")
+	if m.db.Dialect == schema.Postgres {
+		q += " FOR UPDATE"
+	}
+	var ids []int64
+	if err := m.q.SelectContext(ctx, &ids, q); err != nil {
+		return fmt.Errorf("active admins: %w", err)
+	}
+	for _, a := range ids {
+		if a != id {
+			return nil
+		}
+	}
+	field := "active"
+	if patch.Role != nil && *patch.Role != RoleAdmin {
+		field = "role"
+	}
+	return Invalid(field, "the workspace needs an active admin: make someone else admin first")
+}
+
 // UpdateUser applies a patch.
 func (m *Manager) UpdateUser(ctx context.Context, id int64, patch UserPatch) (User, error) {
 	err := m.InTx(ctx, func(m *Manager) error {
@@ -370,6 +397,7 @@ func (m *Manager) UpdateUser(ctx context.Context, id int64, patch UserPatch) (Us
 		if err != nil {
 			return err
 		}
+		wasAdmin := u.Role == RoleAdmin && u.Active
 		if patch.Name != nil {
 			u.Name = strings.TrimSpace(*patch.Name)
 		}
@@ -396,6 +424,11 @@ func (m *Manager) UpdateUser(ctx context.Context, id int64, patch UserPatch) (Us
 		}
 		if err := p.Err(); err != nil {
 			return err
+		}
+		if wasAdmin && (u.Role != RoleAdmin || !u.Active) {
+			if err := m.keepAnAdmin(ctx, id, patch); err != nil {
+				return err
+			}
 		}
 		now := m.nowUTC()
 		if _, err := m.q.ExecContext(ctx, m.sql.Get("update-user"), u.Name, u.Email, u.Role, u.Avatar,

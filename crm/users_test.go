@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -166,6 +167,65 @@ func TestOnlineCounts(t *testing.T) {
 		}
 		if all != 2 || by["Sales"] != 1 || by["Support"] != 0 {
 			t.Fatalf("OnlineCounts = %d %v, want 2 (ann, cyd), Sales 1 (ann)", all, by)
+		}
+	})
+}
+
+// The workspace keeps an active admin: the last one cannot be demoted or
+// deactivated, and of two admins demoting each other at once only one
+// succeeds, on both databases.
+func TestLastAdminStays(t *testing.T) {
+	schematest.Each(t, func(t *testing.T, db *schema.DB) {
+		ctx := context.Background()
+		m, err := crm.New(ctx, crm.Opts{DB: db, BcryptCost: bcrypt.MinCost})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := m.CreateUser(ctx, crm.UserInput{Name: "A", Email: "a@example.com", Role: crm.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inv *crm.InvalidError
+		if _, err := m.UpdateUser(ctx, a.ID, crm.UserPatch{Role: ptr(crm.RoleAgent)}); !errors.As(err, &inv) || inv.Fields[0].Field != "role" {
+			t.Fatalf("demoting the only admin: %v", err)
+		}
+		no := false
+		if _, err := m.UpdateUser(ctx, a.ID, crm.UserPatch{Active: &no}); !errors.As(err, &inv) || inv.Fields[0].Field != "active" {
+			t.Fatalf("deactivating the only admin: %v", err)
+		}
+		b, err := m.CreateUser(ctx, crm.UserInput{Name: "B", Email: "b@example.com", Role: crm.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, id := range []int64{a.ID, b.ID} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = m.UpdateUser(ctx, id, crm.UserPatch{Role: ptr(crm.RoleAgent)})
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			} else if !errors.As(err, &inv) {
+				t.Fatalf("a demotion failed otherwise: %v", err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d of two concurrent demotions succeeded, want 1 (%v)", ok, errs)
+		}
+		admins := 0
+		for _, id := range []int64{a.ID, b.ID} {
+			if u, _ := m.GetUser(ctx, id); u.Role == crm.RoleAdmin && u.Active {
+				admins++
+			}
+		}
+		if admins != 1 {
+			t.Fatalf("%d active admins left, want 1", admins)
 		}
 	})
 }

@@ -15,6 +15,12 @@ FROM users WHERE email = ?;
 SELECT id, name, email, password_hash, role, status, avatar, working_hours, active, add_time, update_time
 FROM users ORDER BY id;
 
+-- The active admins, for the check that one stays; PostgreSQL locks them
+-- (crm appends FOR UPDATE there) so two admins demoting each other at once
+-- cannot both succeed. SQLite transactions are serialized already.
+-- name: active-admins
+SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id
+
 -- name: update-user
 UPDATE users SET name = ?, email = ?, role = ?, avatar = ?, working_hours = ?, active = ?, update_time = ?
 WHERE id = ?;
