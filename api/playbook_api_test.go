@@ -128,3 +128,16 @@ func TestSitesAPI(t *testing.T) {
 		expect(t, e.asAdmin("GET", fmt.Sprintf("/api/v1/sites/%d", s.ID), nil), 404)
 	})
 }
+
+// The settings page's placeholders come from the server's built-in texts.
+func TestWidgetTextsDefaults(t *testing.T) {
+	db := schematest.SQLite(t)
+	e := newEnv(t, db, withLive(t, db))
+	r := e.asAdmin("GET", "/api/v1/widgetTexts", nil)
+	expect(t, r, 200)
+	var got map[string]livechat.SiteTexts
+	r.data(t, &got)
+	if got["en"].Launcher != "Chat with us" || got["fr"].Launcher != "Discutons" || len(got) != 4 {
+		t.Fatalf("defaults %+v", got)
+	}
+}

@@ -149,6 +149,8 @@ func (s *Server) siteRoutes() []route {
 	}
 	return []route{
 		{method: "GET", path: "/api/v1/sites", access: admin, tag: "sites", summary: "List sites", resp: livechat.Site{}, list: true, handler: listAll(s, s.live.ListSites)},
+		{method: "GET", path: "/api/v1/widgetTexts", access: admin, tag: "sites", summary: "The widget's built-in texts by language (what a site's empty texts fall back to)", resp: map[string]livechat.SiteTexts{},
+			handler: func(c *gin.Context) { s.respond(c, http.StatusOK, livechat.AllDefaultTexts(), nil) }},
 		{method: "POST", path: "/api/v1/sites", access: admin, tag: "sites", summary: "Add a site", body: livechat.SiteInput{}, resp: livechat.Site{}, handler: createOne(s, nil, s.live.CreateSite)},
 		{method: "GET", path: "/api/v1/sites/:id", access: admin, tag: "sites", summary: "Get a site", resp: livechat.Site{}, handler: getOne(s, intID, s.live.GetSite)},
 		{method: "PATCH", path: "/api/v1/sites/:id", access: admin, tag: "sites", summary: "Update a site", body: livechat.SiteInput{}, resp: livechat.Site{}, handler: patchOne(s, intID, s.live.UpdateSite)},

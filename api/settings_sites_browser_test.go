@@ -105,6 +105,10 @@ func TestBrowserSettingsSites(t *testing.T) {
 	u.choose(`select[name=position]`, "left")
 	u.typeIn(`input[name=offset]`, "40")
 	u.click(`button[role=tab][data-lang=fr]`)
+	// An empty box shows the built-in text, as the server has it (GET /widgetTexts).
+	if got := str(`document.querySelector('input[name="texts.fr.header"]').placeholder`); got != livechat.DefaultTexts("fr").Header {
+		t.Fatalf("French header placeholder %q, want the server's default", got)
+	}
 	u.typeIn(`input[name="texts.fr.launcher"]`, "Parlons")
 	u.typeIn(`input[name=hours-mon]`, "09:00-12:00, 14:00-18:00")
 	u.click(`button[name=copy-monday]`)

@@ -93,6 +93,16 @@ var defaultTexts = map[string]SiteTexts{
 	"pt": {Launcher: "Fale conosco", Header: "Estamos aqui para ajudar", OfflineMessage: "Estamos ausentes agora. Deixe uma mensagem e responderemos.", Placeholder: "Escreva uma mensagem…", AgentJoined: "%s entrou", Restart: "Recomeçar"},
 }
 
+// AllDefaultTexts is every language's built-in texts (the settings page
+// shows them where a site leaves a text empty).
+func AllDefaultTexts() map[string]SiteTexts {
+	out := make(map[string]SiteTexts, len(defaultTexts))
+	for k, v := range defaultTexts {
+		out[k] = v
+	}
+	return out
+}
+
 // DefaultTexts returns the built-in texts for lang (en, fr, es, pt; others get en).
 func DefaultTexts(lang string) SiteTexts {
 	base, _, _ := strings.Cut(strings.ToLower(lang), "-")

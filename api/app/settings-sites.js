@@ -21,14 +21,9 @@ const TEXT_KEYS = [
   ["restart", "Start over button"],
 ];
 
-// The built-in texts (livechat/sites.go defaultTexts), shown as
-// placeholders: an empty box means the widget uses them.
-const DEFAULT_TEXTS = {
-  en: { launcher: "Chat with us", header: "We're here to help", offline_message: "We're away right now. Leave a message and we'll get back to you.", placeholder: "Type a message…", agent_joined: "%s joined", restart: "Start over" },
-  fr: { launcher: "Discutons", header: "Nous sommes là pour vous aider", offline_message: "Nous sommes absents pour le moment. Laissez un message, nous vous répondrons.", placeholder: "Écrivez un message…", agent_joined: "%s a rejoint la conversation", restart: "Recommencer" },
-  es: { launcher: "Chatea con nosotros", header: "Estamos aquí para ayudarte", offline_message: "Ahora no estamos. Déjanos un mensaje y te responderemos.", placeholder: "Escribe un mensaje…", agent_joined: "%s se unió", restart: "Empezar de nuevo" },
-  pt: { launcher: "Fale conosco", header: "Estamos aqui para ajudar", offline_message: "Estamos ausentes agora. Deixe uma mensagem e responderemos.", placeholder: "Escreva uma mensagem…", agent_joined: "%s entrou", restart: "Recomeçar" },
-};
+// The built-in texts (GET /widgetTexts), shown as placeholders: an empty
+// box means the widget uses them. Read when the tab mounts.
+let DEFAULT_TEXTS = { en: {}, fr: {}, es: {}, pt: {} };
 
 const DAYS = [["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"], ["sat", "Saturday"], ["sun", "Sunday"]];
 
@@ -119,6 +114,7 @@ class ErrorSlots {
 
 export async function mount(el, { api, h }) {
   ensureCSS();
+  try { DEFAULT_TEXTS = { ...DEFAULT_TEXTS, ...(await api("GET", "/widgetTexts")) }; } catch { /* placeholders stay empty */ }
   let sites = [];
   let dirty = false;
   const onBeforeUnload = (ev) => { if (dirty) { ev.preventDefault(); ev.returnValue = ""; } };
