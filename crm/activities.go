@@ -139,12 +139,18 @@ func (m *Manager) CreateActivity(ctx context.Context, in ActivityInput) (Activit
 		var err error
 		id, err = insertID[int64](ctx, m, "insert-activity", "activity", a.Subject, a.Type, a.DueDate,
 			a.DueTime, a.Duration, a.Done, a.Note, a.OwnerID, a.LeadID, a.DealID, a.PersonID, a.OrgID, now, now)
-		return err
+		if err != nil {
+			return err
+		}
+		if a, err = m.GetActivity(ctx, id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "activity", ActionCreate, id, a, nil)
 	})
 	if err != nil {
 		return Activity{}, err
 	}
-	return m.GetActivity(ctx, id)
+	return a, nil
 }
 
 // GetActivity returns one activity.
@@ -175,11 +181,13 @@ func (m *Manager) ListActivities(ctx context.Context, f ActivityFilter, lp ListP
 
 // UpdateActivity applies a patch.
 func (m *Manager) UpdateActivity(ctx context.Context, id int64, p ActivityPatch) (Activity, error) {
+	var after Activity
 	err := m.InTx(ctx, func(m *Manager) error {
 		a, err := m.GetActivity(ctx, id)
 		if err != nil {
 			return err
 		}
+		before := a
 		if p.Subject != nil {
 			a.Subject = *p.Subject
 		}
@@ -203,16 +211,31 @@ func (m *Manager) UpdateActivity(ctx context.Context, id int64, p ActivityPatch)
 		if err := m.validateActivity(ctx, &a); err != nil {
 			return err
 		}
-		return m.exec(ctx, "update-activity", "update activity", a.Subject, a.Type, a.DueDate, a.DueTime,
-			a.Duration, a.Done, a.Note, a.OwnerID, a.LeadID, a.DealID, a.PersonID, a.OrgID, m.nowUTC(), id)
+		if err := m.exec(ctx, "update-activity", "update activity", a.Subject, a.Type, a.DueDate, a.DueTime,
+			a.Duration, a.Done, a.Note, a.OwnerID, a.LeadID, a.DealID, a.PersonID, a.OrgID, m.nowUTC(), id); err != nil {
+			return err
+		}
+		if after, err = m.GetActivity(ctx, id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "activity", ActionChange, id, after, before)
 	})
 	if err != nil {
 		return Activity{}, err
 	}
-	return m.GetActivity(ctx, id)
+	return after, nil
 }
 
 // DeleteActivity removes an activity.
 func (m *Manager) DeleteActivity(ctx context.Context, id int64) error {
-	return m.deleteOne(ctx, "delete-activity", "activity", id)
+	return m.InTx(ctx, func(m *Manager) error {
+		a, err := m.GetActivity(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := m.deleteOne(ctx, "delete-activity", "activity", id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "activity", ActionDelete, id, a, nil)
+	})
 }

@@ -186,12 +186,18 @@ func (m *Manager) CreateDeal(ctx context.Context, in DealInput) (Deal, error) {
 		id, err = insertID[int64](ctx, m, "insert-deal", "deal", d.Title, d.Value, d.Currency, d.Status,
 			d.PipelineID, d.StageID, d.PersonID, d.OrgID, d.OwnerID, d.ExpectedCloseDate, d.ConversationID,
 			d.WonTime, d.LostTime, d.LostReason, now, now)
-		return err
+		if err != nil {
+			return err
+		}
+		if d, err = m.GetDeal(ctx, id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "deal", ActionCreate, id, d, nil)
 	})
 	if err != nil {
 		return Deal{}, err
 	}
-	return m.GetDeal(ctx, id)
+	return d, nil
 }
 
 // GetDeal returns one deal.
@@ -224,11 +230,13 @@ func (m *Manager) ListDeals(ctx context.Context, f DealFilter, lp ListParams) ([
 
 // UpdateDeal applies a patch.
 func (m *Manager) UpdateDeal(ctx context.Context, id int64, p DealPatch) (Deal, error) {
+	var after Deal
 	err := m.InTx(ctx, func(m *Manager) error {
 		d, err := m.GetDeal(ctx, id)
 		if err != nil {
 			return err
 		}
+		before := d
 		oldStatus := d.Status
 		if p.Title != nil {
 			d.Title = *p.Title
@@ -271,17 +279,32 @@ func (m *Manager) UpdateDeal(ctx context.Context, id int64, p DealPatch) (Deal, 
 		if d.Status != oldStatus {
 			setStatusTimes(&d, now)
 		}
-		return m.exec(ctx, "update-deal", "update deal", d.Title, d.Value, d.Currency, d.Status,
+		if err := m.exec(ctx, "update-deal", "update deal", d.Title, d.Value, d.Currency, d.Status,
 			d.PipelineID, d.StageID, d.PersonID, d.OrgID, d.OwnerID, d.ExpectedCloseDate, d.ConversationID,
-			d.WonTime, d.LostTime, d.LostReason, now, id)
+			d.WonTime, d.LostTime, d.LostReason, now, id); err != nil {
+			return err
+		}
+		if after, err = m.GetDeal(ctx, id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "deal", ActionChange, id, after, before)
 	})
 	if err != nil {
 		return Deal{}, err
 	}
-	return m.GetDeal(ctx, id)
+	return after, nil
 }
 
 // DeleteDeal removes a deal with its notes and activities.
 func (m *Manager) DeleteDeal(ctx context.Context, id int64) error {
-	return m.deleteOne(ctx, "delete-deal", "deal", id)
+	return m.InTx(ctx, func(m *Manager) error {
+		d, err := m.GetDeal(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := m.deleteOne(ctx, "delete-deal", "deal", id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "deal", ActionDelete, id, d, nil)
+	})
 }

@@ -217,12 +217,19 @@ func (m *Manager) CreateLead(ctx context.Context, in LeadInput) (Lead, error) {
 			false, l.WasSeen, now, now); err != nil {
 			return err
 		}
-		return m.setLeadLabels(ctx, l.ID, l.LabelIDs)
+		if err := m.setLeadLabels(ctx, l.ID, l.LabelIDs); err != nil {
+			return err
+		}
+		var err error
+		if l, err = m.GetLead(ctx, l.ID); err != nil {
+			return err
+		}
+		return m.changed(ctx, "lead", ActionCreate, l.ID, l, nil)
 	})
 	if err != nil {
 		return Lead{}, err
 	}
-	return m.GetLead(ctx, l.ID)
+	return l, nil
 }
 
 func (m *Manager) setLeadLabels(ctx context.Context, leadID string, labelIDs []string) error {
@@ -316,11 +323,13 @@ func (m *Manager) ListLeads(ctx context.Context, f LeadFilter, lp ListParams) ([
 
 // UpdateLead applies a patch.
 func (m *Manager) UpdateLead(ctx context.Context, id string, p LeadPatch) (Lead, error) {
+	var after Lead
 	err := m.InTx(ctx, func(m *Manager) error {
 		l, err := m.GetLead(ctx, id)
 		if err != nil {
 			return err
 		}
+		before := l
 		if p.Title != nil {
 			l.Title = *p.Title
 		}
@@ -355,19 +364,33 @@ func (m *Manager) UpdateLead(ctx context.Context, id string, p LeadPatch) (Lead,
 			return err
 		}
 		if p.LabelIDs != nil {
-			return m.setLeadLabels(ctx, id, l.LabelIDs)
+			if err := m.setLeadLabels(ctx, id, l.LabelIDs); err != nil {
+				return err
+			}
 		}
-		return nil
+		if after, err = m.GetLead(ctx, id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "lead", ActionChange, id, after, before)
 	})
 	if err != nil {
 		return Lead{}, err
 	}
-	return m.GetLead(ctx, id)
+	return after, nil
 }
 
 // DeleteLead removes a lead with its notes and activities.
 func (m *Manager) DeleteLead(ctx context.Context, id string) error {
-	return m.deleteOne(ctx, "delete-lead", "lead", id)
+	return m.InTx(ctx, func(m *Manager) error {
+		l, err := m.GetLead(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := m.deleteOne(ctx, "delete-lead", "lead", id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "lead", ActionDelete, id, l, nil)
+	})
 }
 
 // ConvertLead turns a lead into a deal in the default pipeline's first

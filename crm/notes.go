@@ -82,6 +82,7 @@ func (m *Manager) CreateNote(ctx context.Context, in NoteInput) (Note, error) {
 		p.Add("lead_id", "exactly one of lead_id, deal_id, person_id and org_id is required")
 	}
 	var id int64
+	var n Note
 	err := m.InTx(ctx, func(m *Manager) error {
 		if err := m.checkRefs(ctx, &p, refTo("lead_id", refLead, in.LeadID), refTo("deal_id", refDeal, in.DealID),
 			refTo("person_id", refPerson, in.PersonID), refTo("org_id", refOrg, in.OrgID),
@@ -95,12 +96,18 @@ func (m *Manager) CreateNote(ctx context.Context, in NoteInput) (Note, error) {
 		var err error
 		id, err = insertID[int64](ctx, m, "insert-note", "note", in.Content, in.LeadID, in.DealID, in.PersonID,
 			in.OrgID, in.UserID, now, now)
-		return err
+		if err != nil {
+			return err
+		}
+		if n, err = m.GetNote(ctx, id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "note", ActionCreate, id, n, nil)
 	})
 	if err != nil {
 		return Note{}, err
 	}
-	return m.GetNote(ctx, id)
+	return n, nil
 }
 
 // GetNote returns one note.
@@ -127,11 +134,13 @@ func (m *Manager) ListNotes(ctx context.Context, f NoteFilter, lp ListParams) ([
 
 // UpdateNote applies a patch.
 func (m *Manager) UpdateNote(ctx context.Context, id int64, p NotePatch) (Note, error) {
+	var after Note
 	err := m.InTx(ctx, func(m *Manager) error {
 		n, err := m.GetNote(ctx, id)
 		if err != nil {
 			return err
 		}
+		before := n
 		if p.Content != nil {
 			n.Content = *p.Content
 		}
@@ -140,15 +149,30 @@ func (m *Manager) UpdateNote(ctx context.Context, id int64, p NotePatch) (Note, 
 		if err := pr.Err(); err != nil {
 			return err
 		}
-		return m.exec(ctx, "update-note", "update note", n.Content, m.nowUTC(), id)
+		if err := m.exec(ctx, "update-note", "update note", n.Content, m.nowUTC(), id); err != nil {
+			return err
+		}
+		if after, err = m.GetNote(ctx, id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "note", ActionChange, id, after, before)
 	})
 	if err != nil {
 		return Note{}, err
 	}
-	return m.GetNote(ctx, id)
+	return after, nil
 }
 
 // DeleteNote removes a note.
 func (m *Manager) DeleteNote(ctx context.Context, id int64) error {
-	return m.deleteOne(ctx, "delete-note", "note", id)
+	return m.InTx(ctx, func(m *Manager) error {
+		n, err := m.GetNote(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := m.deleteOne(ctx, "delete-note", "note", id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "note", ActionDelete, id, n, nil)
+	})
 }

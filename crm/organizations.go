@@ -68,16 +68,25 @@ func (m *Manager) validateOrganization(ctx context.Context, o *Organization) err
 // CreateOrganization adds an organization.
 func (m *Manager) CreateOrganization(ctx context.Context, in OrganizationInput) (Organization, error) {
 	o := Organization{Name: in.Name, Address: in.Address, OwnerID: in.OwnerID}
-	if err := m.validateOrganization(ctx, &o); err != nil {
-		return Organization{}, err
-	}
-	now := m.nowUTC()
-	id, err := insertID[int64](ctx, m, "insert-organization", "organization",
-		o.Name, nameKey(o.Name), o.Address, o.OwnerID, now, now)
+	err := m.InTx(ctx, func(m *Manager) error {
+		if err := m.validateOrganization(ctx, &o); err != nil {
+			return err
+		}
+		now := m.nowUTC()
+		id, err := insertID[int64](ctx, m, "insert-organization", "organization",
+			o.Name, nameKey(o.Name), o.Address, o.OwnerID, now, now)
+		if err != nil {
+			return err
+		}
+		if o, err = m.GetOrganization(ctx, id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "organization", ActionCreate, id, o, nil)
+	})
 	if err != nil {
 		return Organization{}, err
 	}
-	return m.GetOrganization(ctx, id)
+	return o, nil
 }
 
 // GetOrganization returns one organization.
@@ -96,11 +105,13 @@ func (m *Manager) ListOrganizations(ctx context.Context, f OrganizationFilter, l
 
 // UpdateOrganization applies a patch.
 func (m *Manager) UpdateOrganization(ctx context.Context, id int64, p OrganizationPatch) (Organization, error) {
+	var after Organization
 	err := m.InTx(ctx, func(m *Manager) error {
 		o, err := m.GetOrganization(ctx, id)
 		if err != nil {
 			return err
 		}
+		before := o
 		if p.Name != nil {
 			o.Name = *p.Name
 		}
@@ -111,19 +122,34 @@ func (m *Manager) UpdateOrganization(ctx context.Context, id int64, p Organizati
 		if err := m.validateOrganization(ctx, &o); err != nil {
 			return err
 		}
-		return m.exec(ctx, "update-organization", "update organization",
-			o.Name, nameKey(o.Name), o.Address, o.OwnerID, m.nowUTC(), id)
+		if err := m.exec(ctx, "update-organization", "update organization",
+			o.Name, nameKey(o.Name), o.Address, o.OwnerID, m.nowUTC(), id); err != nil {
+			return err
+		}
+		if after, err = m.GetOrganization(ctx, id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "organization", ActionChange, id, after, before)
 	})
 	if err != nil {
 		return Organization{}, err
 	}
-	return m.GetOrganization(ctx, id)
+	return after, nil
 }
 
 // DeleteOrganization removes an organization; its persons, leads and deals
 // stay, unlinked; its notes go.
 func (m *Manager) DeleteOrganization(ctx context.Context, id int64) error {
-	return m.deleteOne(ctx, "delete-organization", "organization", id)
+	return m.InTx(ctx, func(m *Manager) error {
+		o, err := m.GetOrganization(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := m.deleteOne(ctx, "delete-organization", "organization", id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "organization", ActionDelete, id, o, nil)
+	})
 }
 
 // FindOrganizationByName returns the oldest organization with this name,

@@ -107,12 +107,18 @@ func (m *Manager) CreatePerson(ctx context.Context, in PersonInput) (Person, err
 		if err := m.setContacts(ctx, id, kindEmail, ps.Email); err != nil {
 			return err
 		}
-		return m.setContacts(ctx, id, kindPhone, ps.Phone)
+		if err := m.setContacts(ctx, id, kindPhone, ps.Phone); err != nil {
+			return err
+		}
+		if ps, err = m.GetPerson(ctx, id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "person", ActionCreate, id, ps, nil)
 	})
 	if err != nil {
 		return Person{}, err
 	}
-	return m.GetPerson(ctx, id)
+	return ps, nil
 }
 
 // GetPerson returns one person with e-mails and phones.
@@ -181,11 +187,13 @@ func (m *Manager) SearchPersons(ctx context.Context, term string, lp ListParams)
 
 // UpdatePerson applies a patch.
 func (m *Manager) UpdatePerson(ctx context.Context, id int64, p PersonPatch) (Person, error) {
+	var after Person
 	err := m.InTx(ctx, func(m *Manager) error {
 		ps, err := m.GetPerson(ctx, id)
 		if err != nil {
 			return err
 		}
+		before := ps
 		if p.Name != nil {
 			ps.Name = *p.Name
 		}
@@ -210,20 +218,34 @@ func (m *Manager) UpdatePerson(ctx context.Context, id int64, p PersonPatch) (Pe
 			}
 		}
 		if p.Phone != nil {
-			return m.setContacts(ctx, id, kindPhone, ps.Phone)
+			if err := m.setContacts(ctx, id, kindPhone, ps.Phone); err != nil {
+				return err
+			}
 		}
-		return nil
+		if after, err = m.GetPerson(ctx, id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "person", ActionChange, id, after, before)
 	})
 	if err != nil {
 		return Person{}, err
 	}
-	return m.GetPerson(ctx, id)
+	return after, nil
 }
 
 // DeletePerson removes a person; their leads, deals and activities stay,
 // unlinked; their notes go.
 func (m *Manager) DeletePerson(ctx context.Context, id int64) error {
-	return m.deleteOne(ctx, "delete-person", "person", id)
+	return m.InTx(ctx, func(m *Manager) error {
+		ps, err := m.GetPerson(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := m.deleteOne(ctx, "delete-person", "person", id); err != nil {
+			return err
+		}
+		return m.changed(ctx, "person", ActionDelete, id, ps, nil)
+	})
 }
 
 // FindPersonByEmail returns the oldest person with this e-mail, compared
