@@ -45,6 +45,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.playbookRoutes()...)
 	rs = append(rs, s.siteRoutes()...)
 	rs = append(rs, s.conversationRoutes()...)
+	rs = append(rs, s.webhookRoutes()...)
 	return rs
 }
 

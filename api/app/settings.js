@@ -8,6 +8,7 @@ const subviews = {
   team: { label: "Team", load: () => import("./settings-team.js") },
   tokens: { label: "API tokens", load: () => import("./settings-tokens.js") },
   livechat: { label: "Live chat", load: () => import("./settings-livechat.js") },
+  webhooks: { label: "Webhooks", load: () => import("./settings-webhooks.js") },
 };
 
 function ensureCSS() {
