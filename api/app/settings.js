@@ -1,5 +1,5 @@
 // The Settings tab (admins): the workspace's sites and widget install,
-// the team (users, groups) and API tokens, and live chat behaviour. The
+// the team (users, groups), API tokens, live chat behaviour and webhooks. The
 // shell routes every /app/settings* path here; the sub-view is the second
 // path segment, and each sub-view is its own module with mount(el, ctx).
 

@@ -331,6 +331,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		"live chat timers": live.Run,
 		"working hours":    live.RunWorkingHours,
 		"auto-return":      func(ctx context.Context) error { return live.RunAutoReturnSettings(ctx, 0) },
+		"webhooks":         func(ctx context.Context) error { return m.RunWebhooks(ctx, crm.WebhookSendOpts{Log: log}) },
 	}
 	for name, loop := range loops {
 		go func() {
