@@ -1,6 +1,8 @@
 package widget
 
 import (
+	"time"
+
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -39,9 +41,11 @@ func TestBrowserPreChatRequired(t *testing.T) {
 		chromedp.Click(js("button.l")),
 		until(has(".p.open")),
 		until(has(".pc #pw-pc-person-name")),
-		// The form focuses its first field once shown; typing before that
-		// lands wherever the focus was (a loaded machine made this flaky).
-		until(`document.querySelector("#parley-widget")?.shadowRoot?.activeElement?.id == "pw-pc-person-name"`),
+		// The form may move the focus to its first field 30 ms after it
+		// shows; typing before that lands wherever the focus was (a loaded
+		// machine made this flaky). Let that pass, then focus the field.
+		chromedp.Sleep(100*time.Millisecond),
+		eval(&blocked, `(() => { const r = document.querySelector("#parley-widget").shadowRoot; r.querySelector("#pw-pc-person-name").focus(); return r.activeElement?.id == "pw-pc-person-name"; })()`),
 		into(&label, chromedp.Text(js(`.pc label[for="pw-pc-person-email"]`))),
 		eval(&emailType, shadow("#pw-pc-person-email")+".type"),
 		eval(&blocked, shadow(".cf input")+".disabled"),
