@@ -167,3 +167,20 @@ func (f *fixture) startLiveChat(v livechat.Visitor, name, email, company string)
 	}
 	return c
 }
+
+// heldChat is a chat v opened with a message, assigned to agent: the usual
+// start of a test about a chat in progress.
+func (f *fixture) heldChat(v livechat.Visitor, agent crm.User) livechat.Conversation {
+	f.t.Helper()
+	if _, err := f.s.Message(f.ctx, v, "m0", "Hello?"); err != nil {
+		f.t.Fatal(err)
+	}
+	c, err := f.s.OpenConversation(f.ctx, v.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if c, err = f.s.Assign(f.ctx, c.ID, agent.ID, agent.ID); err != nil {
+		f.t.Fatal(err)
+	}
+	return c
+}

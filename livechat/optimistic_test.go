@@ -25,16 +25,7 @@ func TestStaleReadIsRedone(t *testing.T) {
 		other := f.newService() // another server on the same database
 		ann := f.agent("ann", crm.StatusOnline)
 		v := f.visitor()
-		if _, err := f.s.Message(f.ctx, v, "m0", "Hello?"); err != nil {
-			t.Fatal(err)
-		}
-		c, err := f.s.OpenConversation(f.ctx, v.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c, err = f.s.Assign(f.ctx, c.ID, ann.ID, ann.ID); err != nil {
-			t.Fatal(err)
-		}
+		c := f.heldChat(v, ann)
 		stale := c
 		// The other server stores two messages after our read.
 		for i := 0; i < 2; i++ {

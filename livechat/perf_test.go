@@ -24,16 +24,7 @@ func TestMessageStatementBudget(t *testing.T) {
 		f := newFixture(t, cdb)
 		ann := f.agent("ann", crm.StatusOnline)
 		v := f.visitor()
-		if _, err := f.s.Message(f.ctx, v, "m0", "Hello?"); err != nil {
-			t.Fatal(err)
-		}
-		c, err := f.s.OpenConversation(f.ctx, v.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.s.Assign(f.ctx, c.ID, ann.ID, ann.ID); err != nil {
-			t.Fatal(err)
-		}
+		c := f.heldChat(v, ann)
 		want := 2
 		if db.Dialect == schema.SQLite {
 			want = 3

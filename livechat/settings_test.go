@@ -43,16 +43,7 @@ func TestAutoReturnSetting(t *testing.T) {
 
 		ann := f.agent("ann", crm.StatusOnline)
 		v := f.visitor()
-		if _, err := f.s.Message(f.ctx, v, "m0", "Hello?"); err != nil {
-			t.Fatal(err)
-		}
-		c, err := f.s.OpenConversation(f.ctx, v.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.s.Assign(f.ctx, c.ID, ann.ID, ann.ID); err != nil {
-			t.Fatal(err)
-		}
+		c := f.heldChat(v, ann)
 		if _, err := f.s.Message(f.ctx, v, "m1", "Anyone?"); err != nil {
 			t.Fatal(err)
 		}
