@@ -33,6 +33,19 @@ func withLive(t *testing.T, db *schema.DB) envOpt {
 	}
 }
 
+// signIn fills the app's sign-in form as the env's admin (on a page that
+// shows it) and waits for the app.
+func signIn() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		return chromedp.Do(ctx,
+			chromedp.WaitVisible(chromedp.CSS(`form[aria-label="Sign in"]`)),
+			chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "ada@example.com"),
+			chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "admin-password"),
+			chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#whoami`)))
+	})
+}
+
 // builderSession opens the agent app signed in as the admin, on the builder.
 func builderSession(t *testing.T) (*env, context.Context) {
 	t.Helper()
@@ -42,11 +55,7 @@ func builderSession(t *testing.T) (*env, context.Context) {
 	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(1500, 900),
 		chromedp.Navigate(e.srv.URL+"/app"),
-		chromedp.WaitVisible(chromedp.CSS(`form[aria-label="Sign in"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "admin-password"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#whoami`)),
+		signIn(),
 		chromedp.Click(chromedp.CSS(`nav a[data-view=playbooks]`)),
 		chromedp.WaitVisible(chromedp.CSS(`button[name=new-playbook]`)),
 	)

@@ -52,11 +52,7 @@ func TestBrowserBuilderLivePreview(t *testing.T) {
 	u := ui{t, ctx}
 	u.do(chromedp.EmulateViewport(1500, 1000),
 		chromedp.Navigate(e.srv.URL+"/app"),
-		chromedp.WaitVisible(chromedp.CSS(`form[aria-label="Sign in"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "admin-password"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#whoami`)),
+		signIn(),
 		chromedp.Click(chromedp.CSS(`nav a[data-view=playbooks]`)))
 	u.click(`button[name=new-playbook]`)
 	u.click(`[data-template=qualifier]`)

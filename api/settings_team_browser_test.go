@@ -37,12 +37,9 @@ func TestBrowserSettingsTeamAndTokens(t *testing.T) {
 	// in the name running.
 	u.do(chromedp.EmulateViewport(1400, 900),
 		chromedp.Navigate(e.srv.URL+"/app/settings/team"),
-		chromedp.WaitVisible(chromedp.CSS(`form[aria-label="Sign in"]`)),
 		eval(`window.__alerts = []; window.alert = (m) => __alerts.push(String(m));
 		      window.__confirms = []; window.confirm = (m) => (__confirms.push(String(m)), true);`),
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "admin-password"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		signIn(),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`tr[data-user="%d"]`, xss.ID))))
 
 	// The admin cannot deactivate themselves.
