@@ -71,6 +71,25 @@ func newPGCluster(t *testing.T, n int, opts ...livechat.PGBusOpts) *pgCluster {
 	return c
 }
 
+// handOver runs the live chat sample for v on server a down to its card
+// and has agent claim the chat on server b.
+func (c *pgCluster) handOver(a, b *livechat.Service, v livechat.Visitor, agent crm.User) livechat.Conversation {
+	c.t.Helper()
+	conv, err := a.Start(c.ctx, v, "live-chat", livechat.PageInfo{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for i, val := range []string{"Ada", "ada@example.com", "Acme"} {
+		if _, err := a.Answer(c.ctx, v, livechat.AnswerInput{ClientID: fmt.Sprintf("f-%d", i), Card: "contact", Field: i, Value: val}); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	if _, err := b.Assign(c.ctx, conv.ID, agent.ID, agent.ID); err != nil {
+		c.t.Fatal(err)
+	}
+	return conv
+}
+
 func (c *pgCluster) agent(name string) crm.User {
 	c.t.Helper()
 	u, err := c.crm.CreateUser(c.ctx, crm.UserInput{Name: name, Email: name + "@example.com"})

@@ -32,18 +32,7 @@ func TestTwoServers(t *testing.T) {
 	defer vsub.Close()
 	onA := collect(vsub, true)
 
-	conv, err := a.Start(c.ctx, v, "live-chat", livechat.PageInfo{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, val := range []string{"Ada", "ada@example.com", "Acme"} {
-		if _, err := a.Answer(c.ctx, v, livechat.AnswerInput{ClientID: fmt.Sprintf("f-%d", i), Card: "contact", Field: i, Value: val}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := b.Assign(c.ctx, conv.ID, agent.ID, agent.ID); err != nil {
-		t.Fatal(err)
-	}
+	conv := c.handOver(a, b, v, agent)
 
 	const n = 60
 	var wg sync.WaitGroup
@@ -139,18 +128,7 @@ func TestTypingCrossesServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conv, err := a.Start(c.ctx, v, "live-chat", livechat.PageInfo{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, val := range []string{"Ada", "ada@example.com", "Acme"} {
-		if _, err := a.Answer(c.ctx, v, livechat.AnswerInput{ClientID: fmt.Sprintf("f-%d", i), Card: "contact", Field: i, Value: val}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := b.Assign(c.ctx, conv.ID, agent.ID, agent.ID); err != nil {
-		t.Fatal(err)
-	}
+	conv := c.handOver(a, b, v, agent)
 	agents := b.Hub().SubscribeAgents(1024)
 	defer agents.Close()
 	vsub := a.Hub().SubscribeVisitor(v.ID, 1024)
