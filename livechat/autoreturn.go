@@ -11,6 +11,12 @@ import (
 // check (default 10 s) it reads the live chat settings (settings.go), so an
 // admin's change applies on every server within one round, and when the
 // delay is set gives back the chats overdue by it (ReturnUnanswered).
+//
+// Nothing in memory decides: each round reads the overdue chats from the
+// database and unassigns each with a conditional update on its holder, so
+// several servers, or an agent answering at the same moment, race safely
+// (an answer that commits first makes the chat no longer overdue, checked
+// under the row lock; an unassign that commits first makes the answer a 403).
 func (s *Service) RunAutoReturnSettings(ctx context.Context, check time.Duration) error {
 	if check <= 0 {
 		check = 10 * time.Second
@@ -37,37 +43,6 @@ func (s *Service) AutoReturnRound(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return s.ReturnUnanswered(ctx, time.Duration(st.AutoReturnSeconds)*time.Second)
-}
-
-// RunAutoReturn gives chats back to the queue when their assignee has not
-// answered the visitor within after, checking every check (default a
-// tenth of after, at least a second), until ctx ends: a fixed delay, for
-// tests and tools; the server runs RunAutoReturnSettings.
-//
-// Nothing in memory decides: each round reads the overdue chats from the
-// database and unassigns each with a conditional update on its holder, so
-// several servers, or an agent answering at the same moment, race safely
-// (an answer that commits first makes the chat no longer overdue, checked
-// under the row lock; an unassign that commits first makes the answer a 403).
-func (s *Service) RunAutoReturn(ctx context.Context, after, check time.Duration) error {
-	if after <= 0 {
-		return fmt.Errorf("livechat: auto-return needs a positive delay")
-	}
-	if check <= 0 {
-		check = max(after/10, time.Second)
-	}
-	t := time.NewTicker(check)
-	defer t.Stop()
-	for {
-		if _, err := s.ReturnUnanswered(ctx, after); err != nil && ctx.Err() == nil {
-			s.log.Error("livechat: auto-return", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
 }
 
 // ReturnUnanswered unassigns every active chat whose visitor has waited
