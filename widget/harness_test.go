@@ -172,10 +172,12 @@ func (c *client) send(v any) {
 	}
 }
 
-// read returns the next frame, or fails after a few seconds.
+// read returns the next frame, or fails after 15 s: longer than SQLite's
+// 10 s busy timeout, so a stuck write shows as its error frame, and a CI
+// machine running Chromium tests beside these does not fail them (5 s did).
 func (c *client) read() frame {
 	c.t.Helper()
-	f, ok := c.tryRead(5 * time.Second)
+	f, ok := c.tryRead(15 * time.Second)
 	if !ok {
 		c.t.Fatalf("read: no frame (connection: %v)", c.err)
 	}
